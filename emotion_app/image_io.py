@@ -1,0 +1,90 @@
+"""Turn uploaded bytes into a BGR uint8 array, or an ``ImageError`` that says what is wrong.
+
+Everything happens in memory: uploads are never written to disk.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow refuses images past 2x its own limit (~179 MP) as decompression bombs; ours is lower so a
+# crafted header cannot make us allocate gigabytes, and still admits 50-megapixel phone photos.
+MAX_PIXELS = 64_000_000
+MAX_BYTES = 50 * 1024 * 1024
+# Large photos are shrunk to this longer side for processing and display: faces stay far above the
+# 48-pixel model input and the annotated PNG stays a sensible size to show and download.
+WORK_SIDE = 2048
+ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif")
+
+
+class ImageError(ValueError):
+    """An upload that cannot be read as a photo; the message is meant for the user."""
+
+
+def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode, apply EXIF orientation, and convert any Pillow mode to BGR uint8 (first frame only)."""
+    if not data:
+        raise ImageError("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"the file is {len(data) / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ImageError(
+                        f"the image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
+                        f"{max_pixels / 1e6:.0f}-megapixel limit"
+                    )
+                image.seek(0)
+                image.load()
+                rgb = _to_rgb(ImageOps.exif_transpose(image))
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError("this is not an image format we can read (use JPEG, PNG, WebP, BMP or GIF)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError("the image is too large to open safely (decompression bomb protection)") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as error:
+        # Pillow reports truncated or corrupt data through all of these, depending on the codec.
+        raise ImageError(f"the image data is damaged or incomplete ({error})") from None
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and float images: stretch their actual range to 8 bits rather than clip to white.
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)
+        image = Image.fromarray(scaled.astype(np.uint8), mode="L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        # Transparent parts become white, as a viewer shows them, instead of black.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    if rgb.ndim != 3 or min(rgb.shape[:2]) < 1:
+        raise ImageError(f"the image has no pixels (size {image.size})")
+    return np.ascontiguousarray(rgb)
+
+
+def fit_within(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """Shrink so the longer side is at most ``side`` (never enlarges)."""
+    scale = side / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def encode_png(image_bgr: np.ndarray) -> bytes:
+    ok, buffer = cv2.imencode(".png", image_bgr)
+    if not ok:
+        raise ImageError("the annotated image could not be encoded as PNG")
+    return buffer.tobytes()

@@ -1,0 +1,160 @@
+"""The seven FER2013 classes, their emoji, valence and messages: defined once, used everywhere.
+
+The order of ``EMOTIONS`` is the FER2013 label order (0 angry ... 6 neutral). The model's output
+columns follow it, so it must never be derived from a folder listing or a dict's key order.
+"""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+
+EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+NUM_CLASSES = len(EMOTIONS)
+
+
+class Valence(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+VALENCE: dict[str, Valence] = {
+    "angry": Valence.NEGATIVE,
+    "disgust": Valence.NEGATIVE,
+    "fear": Valence.NEGATIVE,
+    "happy": Valence.POSITIVE,
+    "sad": Valence.NEGATIVE,
+    "surprise": Valence.POSITIVE,
+    "neutral": Valence.NEUTRAL,
+}
+
+EMOJI_CHAR: dict[str, str] = {
+    "angry": "\U0001f620",
+    "disgust": "\U0001f922",
+    "fear": "\U0001f628",
+    "happy": "\U0001f600",
+    "sad": "\U0001f622",
+    "surprise": "\U0001f62e",
+    "neutral": "\U0001f610",
+}
+
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
+
+DISPLAY_NAME: dict[str, dict[str, str]] = {
+    "en": {e: e for e in EMOTIONS},
+    "fr": {
+        "angry": "colère",
+        "disgust": "dégoût",
+        "fear": "peur",
+        "happy": "joie",
+        "sad": "tristesse",
+        "surprise": "surprise",
+        "neutral": "neutre",
+    },
+}
+
+# Several phrasings per class so a live demo does not repeat itself; positive classes get a
+# congratulation, negative ones a caring follow-up question, neutral a gentle check-in.
+MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "happy": (
+            "What a lovely smile, keep it up!",
+            "You look happy, congratulations on a good moment!",
+            "That smile is contagious, well done!",
+        ),
+        "surprise": (
+            "Something surprised you, and it looks like a good one: congratulations!",
+            "Wow, what a surprise! Enjoy the moment.",
+            "Eyes wide open! We hope it's good news, congratulations!",
+        ),
+        "angry": (
+            "What made you angry?",
+            "You look upset. What happened?",
+            "Something seems to bother you. Do you want to talk about it?",
+        ),
+        "disgust": (
+            "What disgusted you?",
+            "Something doesn't seem right to you. What is it?",
+            "That face says 'yuck'. What happened?",
+        ),
+        "fear": (
+            "What are you afraid of?",
+            "You look worried. What's frightening you?",
+            "Is something scaring you? You are not alone.",
+        ),
+        "sad": (
+            "Why are you sad?",
+            "You look a little down. What's on your mind?",
+            "Is something making you sad? Take care of yourself.",
+        ),
+        "neutral": (
+            "How are you feeling today?",
+            "Calm and composed. Anything on your mind?",
+            "A neutral face. How is your day going?",
+        ),
+    },
+    "fr": {
+        "happy": (
+            "Quel joli sourire, continue comme ça !",
+            "Tu as l'air heureux, félicitations pour ce bon moment !",
+            "Ce sourire est contagieux, bravo !",
+        ),
+        "surprise": (
+            "Quelque chose t'a surpris, et ça a l'air d'être une bonne surprise : félicitations !",
+            "Waouh, quelle surprise ! Profite du moment.",
+            "Les yeux grands ouverts ! On espère que c'est une bonne nouvelle, félicitations !",
+        ),
+        "angry": (
+            "Qu'est-ce qui t'a mis en colère ?",
+            "Tu as l'air contrarié. Que s'est-il passé ?",
+            "Quelque chose semble te déranger. Tu veux en parler ?",
+        ),
+        "disgust": (
+            "Qu'est-ce qui t'a dégoûté ?",
+            "Quelque chose ne te plaît pas. Qu'est-ce que c'est ?",
+            "Cette grimace dit « beurk ». Que s'est-il passé ?",
+        ),
+        "fear": (
+            "De quoi as-tu peur ?",
+            "Tu as l'air inquiet. Qu'est-ce qui t'effraie ?",
+            "Quelque chose te fait peur ? Tu n'es pas seul.",
+        ),
+        "sad": (
+            "Pourquoi es-tu triste ?",
+            "Tu as l'air un peu abattu. À quoi penses-tu ?",
+            "Quelque chose te rend triste ? Prends soin de toi.",
+        ),
+        "neutral": (
+            "Comment te sens-tu aujourd'hui ?",
+            "Calme et serein. Quelque chose en tête ?",
+            "Un visage neutre. Comment se passe ta journée ?",
+        ),
+    },
+}
+
+
+def check_emotion(emotion: str) -> str:
+    if emotion not in VALENCE:
+        raise ValueError(f"unknown emotion {emotion!r}; expected one of {', '.join(EMOTIONS)}")
+    return emotion
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def display_name(emotion: str, language: str = "en") -> str:
+    return DISPLAY_NAME[check_language(language)][check_emotion(emotion)]
+
+
+def message_for(emotion: str, language: str = "en", rng: random.Random | None = None) -> str:
+    """A congratulation, follow-up question or check-in for ``emotion`` in ``language``.
+
+    Pass a seeded ``rng`` for a reproducible choice; by default the first phrasing is used so the
+    same face always reads the same in a photo.
+    """
+    phrasings = MESSAGES[check_language(language)][check_emotion(emotion)]
+    return rng.choice(phrasings) if rng is not None else phrasings[0]

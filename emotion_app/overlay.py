@@ -1,0 +1,125 @@
+"""Draw boxes, labels and alpha-blended emoji onto a copy of a frame. No inference here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from emotion_app.labels import EMOTIONS, display_name
+from emotion_app.predictor import FacePrediction
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+EMOJI_DIR = ASSETS / "emojis"
+FONT_PATH = ASSETS / "fonts" / "DejaVuSans-Bold.ttf"
+
+# BGR colours, one per class, distinct enough to tell faces apart on a projector.
+COLORS: dict[str, tuple[int, int, int]] = {
+    "angry": (48, 48, 220),
+    "disgust": (60, 160, 60),
+    "fear": (170, 80, 150),
+    "happy": (0, 200, 255),
+    "sad": (200, 120, 40),
+    "surprise": (0, 140, 255),
+    "neutral": (160, 160, 160),
+}
+
+
+class AssetError(RuntimeError):
+    """An emoji image or the label font is missing or unreadable."""
+
+
+def _blend(canvas: np.ndarray, bgra: np.ndarray, x: int, y: int) -> None:
+    """Alpha-blend ``bgra`` onto ``canvas`` at (x, y), clipped to the canvas, in place."""
+    height, width = canvas.shape[:2]
+    left, top = max(x, 0), max(y, 0)
+    right, bottom = min(x + bgra.shape[1], width), min(y + bgra.shape[0], height)
+    if right <= left or bottom <= top:
+        return
+    patch = bgra[top - y:bottom - y, left - x:right - x]
+    alpha = patch[:, :, 3:4].astype(np.float32) / 255.0
+    region = canvas[top:bottom, left:right]
+    region[:] = (patch[:, :, :3] * alpha + region * (1.0 - alpha)).astype(np.uint8)
+
+
+class Painter:
+    """Holds the emoji images and the label font, loaded once; safe to share between threads."""
+
+    def __init__(self, emoji_dir: Path = EMOJI_DIR, font_path: Path = FONT_PATH) -> None:
+        self.emojis = {emotion: self._load_emoji(Path(emoji_dir) / f"{emotion}.png") for emotion in EMOTIONS}
+        if not Path(font_path).is_file():
+            raise AssetError(f"label font not found: {font_path}")
+        self.font_path = Path(font_path)
+        # NOTE: these caches only ever gain identical values, so concurrent writers are harmless.
+        self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
+        self._sized: dict[tuple[str, int], np.ndarray] = {}
+        self._labels: dict[tuple[str, int, str], np.ndarray] = {}
+
+    @staticmethod
+    def _load_emoji(path: Path) -> np.ndarray:
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED) if path.is_file() else None
+        if image is None or image.ndim != 3 or image.shape[2] != 4:
+            raise AssetError(f"emoji image missing or not RGBA: {path} (regenerate with scripts/make_emojis.py)")
+        return image
+
+    def emoji(self, emotion: str, size: int) -> np.ndarray:
+        key = (emotion, size)
+        if key not in self._sized:
+            self._sized[key] = cv2.resize(self.emojis[emotion], (size, size), interpolation=cv2.INTER_AREA)
+        return self._sized[key]
+
+    def label(self, text: str, size: int, emotion: str) -> np.ndarray:
+        """The label as a BGRA patch: white text on the class colour."""
+        key = (text, size, emotion)
+        if key not in self._labels:
+            font = self._fonts.setdefault(size, ImageFont.truetype(str(self.font_path), size))
+            left, top, right, bottom = font.getbbox(text)
+            pad = max(2, size // 4)
+            b, g, r = COLORS[emotion]
+            patch = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (r, g, b, 235))
+            ImageDraw.Draw(patch).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 255))
+            self._labels[key] = cv2.cvtColor(np.asarray(patch), cv2.COLOR_RGBA2BGRA)
+        return self._labels[key]
+
+    @staticmethod
+    def _emoji_spot(canvas: np.ndarray, box: tuple[int, int, int, int], size: int, gap: int) -> tuple[int, int]:
+        """Beside the box's top right corner, else its top left, else inside its bottom right."""
+        x, y, w, h = box
+        if x + w + gap + size <= canvas.shape[1]:
+            return x + w + gap, y
+        if x - gap - size >= 0:
+            return x - gap - size, y
+        return x + w - size, y + h - size
+
+    def draw(
+        self,
+        image: np.ndarray,
+        predictions: Sequence[FacePrediction],
+        language: str = "en",
+        show_emoji: bool = True,
+        show_confidence: bool = True,
+    ) -> np.ndarray:
+        """A copy of the BGR ``image`` with each face boxed, labelled and given its emoji."""
+        canvas = image.copy()
+        longer = max(canvas.shape[:2])
+        thickness = max(2, longer // 320)
+        text_size = max(12, longer // 40)
+        for prediction in predictions:
+            x, y, w, h = prediction.box
+            color = COLORS[prediction.emotion]
+            cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
+            text = display_name(prediction.emotion, language)
+            if show_confidence:
+                text = f"{text} {prediction.confidence:.0%}"
+            # Scale the label with the face too, so small faces in a big photo keep small labels.
+            label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
+            label_y = y - label.shape[0] if y - label.shape[0] >= 0 else y + thickness
+            _blend(canvas, label, x, label_y)
+            if show_emoji:
+                size = max(16, min(w, h) // 3)
+                spot = self._emoji_spot(canvas, prediction.box, size, thickness)
+                _blend(canvas, self.emoji(prediction.emotion, size), *spot)
+        return canvas

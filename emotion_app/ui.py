@@ -1,0 +1,144 @@
+"""Streamlit widgets shared by both pages: cached resources, sidebar controls, result panels.
+
+The only module of the package that imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from emotion_app.faces import SENSITIVITY, DetectionSettings
+from emotion_app.labels import EMOJI_CHAR, EMOTIONS, LANGUAGES, VALENCE, Valence, display_name, message_for
+from emotion_app.model import ModelError
+from emotion_app.overlay import AssetError, Painter
+from emotion_app.predictor import EmotionPredictor, FacePrediction
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "language": "Language",
+        "sensitivity": "Face detection sensitivity",
+        "sensitivity_help": "Higher finds smaller or less frontal faces, with more false alarms.",
+        "sensitivity_levels": "low|medium|high",
+        "photo_title": "Emotion detector: photos",
+        "photo_intro": "Upload photos or take a snapshot: every face is boxed with its emotion, the model's "
+        "confidence and an emoji. Nothing you upload is stored.",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF)",
+        "snapshot": "Or take a snapshot with your camera",
+        "processing": "Analysing {name} ({i}/{n})",
+        "no_face": "No face found in {name}.",
+        "no_face_hint": "Try a photo where faces are larger, well lit and looking at the camera, or raise the "
+        "detection sensitivity in the sidebar.",
+        "bad_file": "Could not read {name}: {reason}.",
+        "faces_found": "{n} face(s) found",
+        "face": "Face {i}",
+        "confidence": "confidence",
+        "download": "Download annotated image",
+        "downscaled": "Large photo shown at {w}x{h} (uploaded {ow}x{oh}).",
+        "model_error": "The emotion model could not be loaded.",
+        "asset_error": "An app asset is missing.",
+        "accuracy_note": "The model is right about {acc:.0%} of the time on the FER2013 test faces: treat "
+        "results as a guess, not a diagnosis.",
+        "waiting": "Upload a photo (or take a snapshot) to begin.",
+    },
+    "fr": {
+        "language": "Langue",
+        "sensitivity": "Sensibilité de la détection des visages",
+        "sensitivity_help": "Plus élevée : trouve les visages petits ou de profil, avec plus de fausses alertes.",
+        "sensitivity_levels": "faible|moyenne|élevée",
+        "photo_title": "Détecteur d'émotions : photos",
+        "photo_intro": "Déposez des photos ou prenez un cliché : chaque visage est encadré avec son émotion, "
+        "la confiance du modèle et un emoji. Rien de ce que vous déposez n'est conservé.",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF)",
+        "snapshot": "Ou prenez un cliché avec votre caméra",
+        "processing": "Analyse de {name} ({i}/{n})",
+        "no_face": "Aucun visage trouvé dans {name}.",
+        "no_face_hint": "Essayez une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
+        "ou augmentez la sensibilité de la détection dans le panneau latéral.",
+        "bad_file": "Impossible de lire {name} : {reason}.",
+        "faces_found": "{n} visage(s) trouvé(s)",
+        "face": "Visage {i}",
+        "confidence": "confiance",
+        "download": "Télécharger l'image annotée",
+        "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
+        "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
+        "asset_error": "Un fichier de l'application manque.",
+        "accuracy_note": "Le modèle a raison dans environ {acc:.0%} des cas sur les visages de test de FER2013 : "
+        "prenez les résultats comme une estimation, pas un diagnostic.",
+        "waiting": "Déposez une photo (ou prenez un cliché) pour commencer.",
+    },
+}
+
+
+def text(language: str, key: str, **values: object) -> str:
+    return TEXT[language][key].format(**values)
+
+
+@st.cache_resource(show_spinner=False)
+def get_predictor() -> EmotionPredictor:
+    """One predictor (model + cascade pool) for every session: read-only, thread-safe."""
+    return EmotionPredictor()
+
+
+@st.cache_resource(show_spinner=False)
+def get_painter() -> Painter:
+    return Painter()
+
+
+def load_resources(language: str) -> tuple[EmotionPredictor, Painter]:
+    """The shared predictor and painter, or a clear error on the page and a stop."""
+    try:
+        return get_predictor(), get_painter()
+    except ModelError as error:
+        st.error(f"{text(language, 'model_error')}\n\n{error}")
+    except AssetError as error:
+        st.error(f"{text(language, 'asset_error')}\n\n{error}")
+    st.stop()
+    raise AssertionError("unreachable: st.stop() raises")
+
+
+def sidebar_language() -> str:
+    return st.sidebar.radio(
+        "Language / Langue", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, horizontal=True,
+        key="language",
+    )
+
+
+def sidebar_sensitivity(language: str) -> DetectionSettings:
+    levels = dict(zip(SENSITIVITY, text(language, "sensitivity_levels").split("|"), strict=True))
+    level = st.sidebar.select_slider(
+        text(language, "sensitivity"), options=list(SENSITIVITY), value="medium",
+        format_func=levels.__getitem__, help=text(language, "sensitivity_help"), key="sensitivity",
+    )
+    return SENSITIVITY[level]
+
+
+def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
+    accuracy = predictor.model.metadata.get("metrics", {}).get("PrivateTest", {}).get("accuracy")
+    if accuracy is not None:
+        st.caption(text(language, "accuracy_note", acc=accuracy))
+
+
+def show_message(emotion: str, language: str) -> None:
+    """The congratulation, follow-up question or check-in, styled by valence."""
+    message = f"{EMOJI_CHAR[emotion]} {message_for(emotion, language)}"
+    valence = VALENCE[emotion]
+    if valence is Valence.POSITIVE:
+        st.success(message)
+    elif valence is Valence.NEGATIVE:
+        st.warning(message)
+    else:
+        st.info(message)
+
+
+def face_panel(index: int, prediction: FacePrediction, language: str) -> None:
+    """Emoji, emotion, confidence, a bar per class, and the message for one face."""
+    with st.container(border=True):
+        st.markdown(
+            f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
+            f"**{display_name(prediction.emotion, language)}** "
+            f"({text(language, 'confidence')} {prediction.confidence:.0%})"
+        )
+        for emotion in EMOTIONS:
+            probability = prediction.probabilities[emotion]
+            st.progress(probability, text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
+        show_message(prediction.emotion, language)

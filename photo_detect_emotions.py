@@ -1,0 +1,60 @@
+"""Photo page: upload photos (or take a snapshot) -> faces, emotions, emoji and messages.
+
+    streamlit run photo_detect_emotions.py
+"""
+
+from __future__ import annotations
+
+import cv2
+import streamlit as st
+
+from emotion_app import ui
+from emotion_app.image_io import ACCEPTED_TYPES, ImageError
+from emotion_app.photo import analyze_photo
+
+st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
+
+language = ui.sidebar_language()
+settings = ui.sidebar_sensitivity(language)
+st.title(ui.text(language, "photo_title"))
+st.write(ui.text(language, "photo_intro"))
+predictor, painter = ui.load_resources(language)
+ui.accuracy_note(predictor, language)
+
+uploads = st.file_uploader(ui.text(language, "upload"), type=list(ACCEPTED_TYPES), accept_multiple_files=True)
+with st.expander(ui.text(language, "snapshot")):
+    snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed")
+files = [(upload.name, upload.getvalue()) for upload in uploads or []]
+if snapshot is not None:
+    files.append((snapshot.name or "snapshot.jpg", snapshot.getvalue()))
+if not files:
+    st.info(ui.text(language, "waiting"))
+
+progress = st.progress(0.0) if len(files) > 1 else None
+for i, (name, data) in enumerate(files, start=1):
+    if progress is not None:
+        progress.progress(i / len(files), text=ui.text(language, "processing", name=name, i=i, n=len(files)))
+    st.subheader(name)
+    try:
+        result = analyze_photo(data, predictor, painter, settings, language)
+    except ImageError as error:
+        st.error(ui.text(language, "bad_file", name=name, reason=error))
+        continue
+    picture, panels = st.columns([3, 2])
+    with picture:
+        st.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
+        if result.downscaled:
+            (height, width), (original_width, original_height) = result.annotated.shape[:2], result.original_size
+            st.caption(ui.text(language, "downscaled", w=width, h=height, ow=original_width, oh=original_height))
+        st.download_button(
+            ui.text(language, "download"), result.png(), file_name=f"{name.rsplit('.', 1)[0]}_emotions.png",
+            mime="image/png", on_click="ignore", key=f"download-{i}-{name}",
+        )
+    with panels:
+        if not result.predictions:
+            st.warning(ui.text(language, "no_face", name=name))
+            st.caption(ui.text(language, "no_face_hint"))
+        else:
+            st.caption(ui.text(language, "faces_found", n=len(result.predictions)))
+            for index, prediction in enumerate(result.predictions, start=1):
+                ui.face_panel(index, prediction, language)

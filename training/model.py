@@ -1,0 +1,69 @@
+"""The from-scratch emotion CNN and its training-time augmentation, in backend-agnostic Keras 3."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from emotion_app.labels import NUM_CLASSES
+
+INPUT_SHAPE = (48, 48, 1)
+
+
+def build_model(
+    widths: tuple[int, int, int] = (32, 64, 128),
+    block_dropout: float = 0.15,
+    dense_units: int = 256,
+    dense_dropout: float = 0.4,
+) -> keras.Model:
+    """Six 3x3 convolutions in three pairs (conv-BN-ELU twice, then max-pool), a dense head, softmax.
+
+    Input: grayscale faces as float values 0..255; the /255 rescaling is the model's first layer so
+    training and serving can never disagree. Output: 7 probabilities in FER2013 order.
+
+    Why this shape: two convolutions per resolution (48, 24, 12) is the VGG pattern that the best
+    published FER2013 networks use; batch norm lets Adam run at 1e-3 from scratch; ELU keeps a
+    gradient for negative inputs. The head flattens (rather than global-pooling) the 6x6 map because
+    where a feature sits on an aligned face (mouth vs brows) matters for expression.
+    """
+    inputs = keras.Input(shape=INPUT_SHAPE, name="face")
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    for block, width in enumerate(widths, start=1):
+        for conv in (1, 2):
+            x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{block}_{conv}")(x)
+            x = layers.BatchNormalization(name=f"bn{block}_{conv}")(x)
+            x = layers.Activation("elu", name=f"elu{block}_{conv}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
+        x = layers.Dropout(block_dropout, name=f"drop{block}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, use_bias=False, name="dense")(x)
+    x = layers.BatchNormalization(name="bn_dense")(x)
+    x = layers.Activation("elu", name="elu_dense")(x)
+    x = layers.Dropout(dense_dropout, name="drop_dense")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="emotion_cnn")
+
+
+def build_augmentation(
+    seed: int,
+    translate: float = 0.1,
+    rotate: float = 0.04,
+    zoom: float = 0.1,
+    erase: bool = True,
+) -> keras.Sequential:
+    """Random flip, shift, rotation (fraction of a full turn), zoom and erasing; identity at inference.
+
+    Kept out of the served model: ``train.py`` stacks it in front of ``build_model()`` while
+    training and saves the inner model alone.
+    """
+    augment = [
+        layers.RandomFlip("horizontal", seed=seed),
+        layers.RandomTranslation(translate, translate, fill_mode="reflect", seed=seed + 1),
+        layers.RandomRotation(rotate, fill_mode="reflect", seed=seed + 2),
+        layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
+    ]
+    if erase:
+        augment.append(
+            layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255), seed=seed + 4)
+        )
+    return keras.Sequential(augment, name="augmentation")

@@ -1,0 +1,223 @@
+"""Train the emotion CNN on FER2013 Training, choosing the checkpoint on PublicTest only.
+
+    python -m training.train --run-dir runs/main --epochs 40
+
+Interrupt it at any time and run the same command again: it resumes from the last finished epoch
+(weights, optimizer state and schedule position) and keeps the best PublicTest checkpoint it had.
+At the end the best checkpoint is calibrated on PublicTest (see ``calibration.py``) and written to
+``--out`` with its metadata beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.data import (
+    DEFAULT_DATA,
+    DEFAULT_FERPLUS,
+    DataError,
+    class_weights,
+    load_fer2013_csv,
+    load_ferplus_targets,
+    sha256_of,
+    soft_targets,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+log = logging.getLogger("training")
+
+
+@dataclass
+class TrainConfig:
+    data: str = str(DEFAULT_DATA)
+    ferplus: str = str(DEFAULT_FERPLUS)
+    ferplus_weight: float = 0.3
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-4
+    class_weight_power: float = 0.5
+    widths: tuple[int, int, int] = (32, 64, 128)
+    block_dropout: float = 0.15
+    dense_units: int = 256
+    dense_dropout: float = 0.4
+    translate: float = 0.1
+    rotate: float = 0.04
+    zoom: float = 0.1
+    erase: bool = True
+    seed: int = 42
+    limit: int = 0
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=defaults.data, help="FER2013 CSV (.csv or .csv.gz)")
+    parser.add_argument("--ferplus", default=defaults.ferplus, help="fer2013new.csv with FER+ votes, or 'none'")
+    parser.add_argument("--ferplus-weight", type=float, default=defaults.ferplus_weight,
+                        help="weight of the FER+ vote distribution in the soft targets (0 = plain labels)")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--class-weight-power", type=float, default=defaults.class_weight_power,
+                        help="0 = no class reweighting, 1 = fully balanced")
+    parser.add_argument("--widths", default=",".join(map(str, defaults.widths)), help="conv widths of the 3 blocks")
+    parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
+    parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "main", help="checkpoints and logs")
+    parser.add_argument("--out", type=Path, default=REPO / "models" / "emotion_cnn.keras", help="the model to ship")
+    args = parser.parse_args(argv)
+    widths = tuple(int(w) for w in args.widths.split(","))
+    if len(widths) != 3:
+        parser.error("--widths takes three comma-separated integers")
+    config = TrainConfig(
+        data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate,
+        class_weight_power=args.class_weight_power, widths=widths, erase=not args.no_erase,
+        seed=args.seed, limit=args.limit,
+    )
+    return config, args.run_dir, args.out
+
+
+def setup_logging(run_dir: Path) -> None:
+    log.setLevel(logging.INFO)
+    log.handlers.clear()
+    formatter = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    for handler in (logging.StreamHandler(sys.stdout), logging.FileHandler(run_dir / "train.log")):
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+
+
+def _limited(data, limit: int):
+    return data if not limit else type(data)(data.x[:limit], data.y[:limit], data.usage[:limit], data.rows[:limit])
+
+
+def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
+    import keras
+
+    from training.calibration import calibrate_class_bias
+    from training.metadata import write_metadata
+    from training.model import build_augmentation, build_model
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    setup_logging(run_dir)
+    config_path = run_dir / "config.json"
+    if config_path.exists() and json.loads(config_path.read_text()) != json.loads(json.dumps(asdict(config))):
+        raise SystemExit(f"{run_dir} holds a run with another configuration; use a new --run-dir")
+    config_path.write_text(json.dumps(asdict(config), indent=2))
+
+    keras.utils.set_random_seed(config.seed)
+    faces = load_fer2013_csv(config.data)
+    train_set = _limited(faces.split("Training"), config.limit)
+    val_set = _limited(faces.split("PublicTest"), config.limit)
+    if not len(train_set) or not len(val_set):
+        raise DataError(f"{config.data}: needs rows with Usage Training and PublicTest")
+    ferplus = None
+    if config.ferplus != "none" and config.ferplus_weight > 0:
+        ferplus = load_ferplus_targets(config.ferplus, train_set.rows)
+    targets = soft_targets(train_set.y, ferplus, config.ferplus_weight)
+    weights = class_weights(train_set.y, config.class_weight_power)
+    log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
+             len(train_set), len(val_set), np.round(weights, 2).tolist())
+
+    model = build_model(config.widths, config.block_dropout, config.dense_units, config.dense_dropout)
+    trainer = keras.Sequential(
+        [keras.Input(shape=model.input_shape[1:]),
+         build_augmentation(config.seed, config.translate, config.rotate, config.zoom, config.erase),
+         model],
+        name="trainer",
+    )
+    steps_per_epoch = int(np.ceil(len(train_set) / config.batch_size))
+    warmup = config.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0, warmup_target=config.learning_rate, warmup_steps=warmup,
+        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
+    )
+    trainer.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+
+    best_path = run_dir / "best.keras"
+    state_path = run_dir / "state.json"
+
+    class KeepBest(keras.callbacks.Callback):
+        """Saves the served model (no augmentation) whenever PublicTest accuracy improves.
+
+        NOTE: the best score lives in state.json, not in memory, so a resumed run keeps comparing
+        against the best checkpoint of the interrupted one.
+        """
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            state = json.loads(state_path.read_text()) if state_path.exists() else {"best_val_accuracy": -1.0}
+            score = float(logs["val_accuracy"])
+            log.info("epoch %d/%d  loss %.4f  acc %.4f  PublicTest loss %.4f acc %.4f  %.0f s",
+                     epoch + 1, config.epochs, logs["loss"], logs["accuracy"], logs["val_loss"], score,
+                     time.time() - self.started)
+            if score > state["best_val_accuracy"]:
+                model.save(best_path)
+                state.update(best_val_accuracy=score, best_epoch=epoch + 1)
+                log.info("  new best PublicTest accuracy %.4f, saved %s", score, best_path)
+            state["epochs_done"] = epoch + 1
+            state_path.write_text(json.dumps(state, indent=2))
+
+    started = time.time()
+    trainer.fit(
+        train_set.x.astype("float32"), targets, sample_weight=weights[train_set.y],
+        validation_data=(val_set.x.astype("float32"), np.eye(7, dtype="float32")[val_set.y]),
+        batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+            KeepBest(),
+        ],
+    )
+    state = json.loads(state_path.read_text())
+    state["seconds_this_invocation"] = round(time.time() - started)
+    state["seconds_total"] = state.get("seconds_total", 0) + state["seconds_this_invocation"]
+    state_path.write_text(json.dumps(state, indent=2))
+
+    best = keras.saving.load_model(best_path)
+    bias = calibrate_class_bias(best, val_set.x, val_set.y)
+    log.info("PublicTest calibration: class bias %s", np.round(bias.bias, 3).tolist())
+    log.info("  PublicTest accuracy %.4f -> %.4f, disgust recall %.3f -> %.3f",
+             bias.accuracy_before, bias.accuracy_after, bias.disgust_recall_before, bias.disgust_recall_after)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    best.save(out)
+    metadata = write_metadata(
+        out,
+        training={**asdict(config), "data_sha256": sha256_of(Path(config.data)),
+                  "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
+                  "train_seconds": state["seconds_total"],
+                  "calibration_bias": [round(float(b), 4) for b in bias.bias]},
+    )
+    log.info("wrote %s and its metadata", out)
+    return metadata
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, run_dir, out = parse_args(argv)
+    try:
+        train(config, run_dir, out)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
