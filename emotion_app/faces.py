@@ -71,8 +71,11 @@ class HaarCascade:
     def _load(self) -> cv2.CascadeClassifier:
         if not self.path.is_file():
             raise FaceDetectorError(f"Haar cascade file not found: {self.path}")
-        cascade = cv2.CascadeClassifier(str(self.path))
-        if cascade.empty():
+        try:
+            cascade = cv2.CascadeClassifier(str(self.path))
+        except (cv2.error, SystemError):  # a malformed XML raises instead of returning an empty cascade
+            cascade = None
+        if cascade is None or cascade.empty():
             raise FaceDetectorError(f"Haar cascade file could not be loaded: {self.path}")
         self._local.cascade = cascade
         return cascade

@@ -81,12 +81,12 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         "fear": (
             "What are you afraid of?",
             "You look worried. What's frightening you?",
-            "Is something scaring you? You are not alone.",
+            "You are not alone: is something scaring you?",
         ),
         "sad": (
             "Why are you sad?",
             "You look a little down. What's on your mind?",
-            "Is something making you sad? Take care of yourself.",
+            "Take care of yourself: is something making you sad?",
         ),
         "neutral": (
             "How are you feeling today?",
@@ -118,12 +118,12 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         "fear": (
             "De quoi as-tu peur ?",
             "Tu as l'air inquiet. Qu'est-ce qui t'effraie ?",
-            "Quelque chose te fait peur ? Tu n'es pas seul.",
+            "Tu n'es pas seul : quelque chose te fait peur ?",
         ),
         "sad": (
             "Pourquoi es-tu triste ?",
             "Tu as l'air un peu abattu. À quoi penses-tu ?",
-            "Quelque chose te rend triste ? Prends soin de toi.",
+            "Prends soin de toi : quelque chose te rend triste ?",
         ),
         "neutral": (
             "Comment te sens-tu aujourd'hui ?",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emotion_app.labels import EMOTIONS, NUM_CLASSES
+from training.inference import predict_probabilities
 
 OUTPUT_LAYER = "probabilities"
 DISGUST = EMOTIONS.index("disgust")
@@ -58,7 +59,7 @@ def fit_class_bias(log_probs: np.ndarray, y: np.ndarray, passes: int = 3) -> np.
 
 def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
     """Fit the offset on (x, y) and fold it into ``model`` in place."""
-    probabilities = model.predict(x.astype("float32"), batch_size=512, verbose=0)
+    probabilities = predict_probabilities(model, x)
     log_probs = np.log(np.clip(probabilities, 1e-12, 1.0))
     bias = fit_class_bias(log_probs, y)
     accuracy_before, _, disgust_before = _scores(log_probs, y, np.zeros(NUM_CLASSES))

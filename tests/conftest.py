@@ -1,0 +1,83 @@
+"""Shared fixtures: a small random-weight model (CI needs no FER2013), real photos, a fake CSV."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_MODEL = REPO / "models" / "emotion_cnn.keras"
+SHARED_DATA = REPO.parent / "shared" / "data" / "fer2013.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def random_model_path(tmp_path_factory) -> Path:
+    """build_model() with random weights, saved the way training saves the real one."""
+    import keras
+
+    from training.metadata import write_metadata
+    from training.model import build_model
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("model") / "emotion_cnn.keras"
+    build_model().save(path)
+    write_metadata(path, training={"note": "random weights for tests"})
+    return path
+
+
+@pytest.fixture(scope="session")
+def random_predictor(random_model_path):
+    from emotion_app.predictor import EmotionPredictor
+
+    return EmotionPredictor(random_model_path)
+
+
+@pytest.fixture(scope="session")
+def shipped_predictor():
+    if not SHIPPED_MODEL.is_file():
+        pytest.fail(f"the shipped model {SHIPPED_MODEL} is missing")
+    from emotion_app.predictor import EmotionPredictor
+
+    return EmotionPredictor()
+
+
+@pytest.fixture(scope="session")
+def astronaut_bgr() -> np.ndarray:
+    """NASA's public-domain portrait of Eileen Collins (smiling), shipped by scikit-image."""
+    from skimage import data
+
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+@pytest.fixture(scope="session")
+def astronaut_jpeg(astronaut_bgr) -> bytes:
+    return cv2.imencode(".jpg", astronaut_bgr)[1].tobytes()
+
+
+def fer_rows(count: int, seed: int = 0, usage: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")):
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        pixels = " ".join(map(str, rng.integers(0, 256, 2304)))
+        yield f"{i % 7},{pixels},{usage[i % len(usage)]}"
+
+
+def write_fer_csv(path: Path, rows, header: str = "emotion,pixels,Usage") -> Path:
+    text = "\n".join([header, *rows]) + "\n"
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def tiny_csv(tmp_path) -> Path:
+    """42 random 48x48 faces, every class in every split, FER2013 format."""
+    return write_fer_csv(tmp_path / "tiny.csv", fer_rows(42))

@@ -1,0 +1,17 @@
+import numpy as np
+
+from training.calibration import DISGUST, _scores, fit_class_bias
+
+
+def test_bias_recovers_a_starved_class():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(7), 50)
+    logits = rng.normal(0, 1, (len(y), 7))
+    logits[np.arange(len(y)), y] += 2.0
+    logits[:, DISGUST] -= 3.0  # a model that almost never says disgust
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    before = _scores(log_probs, y, np.zeros(7))
+    bias = fit_class_bias(log_probs, y)
+    after = _scores(log_probs, y, bias)
+    assert bias[DISGUST] > 1 and after[2] > before[2] + 0.3
+    assert after[0] + after[1] > before[0] + before[1]

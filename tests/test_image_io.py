@@ -1,0 +1,109 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from emotion_app.image_io import MAX_PIXELS, ImageError, decode_image, encode_png, fit_within
+
+
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+RGB = Image.fromarray(np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF"])
+def test_common_formats_decode_to_bgr(fmt):
+    image = decode_image(encode(RGB, fmt))
+    assert image.shape == (30, 40, 3) and image.dtype == np.uint8
+
+
+# Every mode a file can carry (PA and HSV exist only in memory).
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "CMYK", "I", "I;16", "F", "1", "YCbCr", "LAB"])
+def test_every_mode_becomes_bgr(mode):
+    if mode == "I;16":
+        converted = Image.fromarray(np.arange(1200, dtype=np.uint16).reshape(30, 40) * 50)
+    else:
+        converted = RGB.convert("RGB").convert(mode)
+    for fmt in ("PNG", "TIFF", "JPEG"):
+        try:
+            data = encode(converted, fmt)
+            break
+        except (OSError, ValueError, KeyError):
+            continue
+    assert Image.open(io.BytesIO(data)).mode == mode
+    image = decode_image(data)
+    assert image.shape == (30, 40, 3) and image.dtype == np.uint8
+
+
+def test_sixteen_bit_is_stretched_not_clipped():
+    ramp = Image.fromarray((np.arange(1200, dtype=np.uint16).reshape(30, 40) * 50))
+    image = decode_image(encode(ramp, "PNG"))
+    assert image.min() == 0 and image.max() == 255
+
+
+def test_transparent_pixels_become_white():
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    assert decode_image(encode(rgba, "PNG")).min() == 255
+
+
+def test_exif_rotation_is_applied():
+    tall = Image.new("RGB", (20, 40), (255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    image = decode_image(encode(tall, "JPEG", exif=exif))
+    assert image.shape[:2] == (20, 40)
+
+
+def test_gif_first_frame_is_used():
+    frames = [Image.new("RGB", (8, 8), color) for color in ((255, 0, 0), (0, 0, 255))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    image = decode_image(buffer.getvalue())
+    assert image[0, 0, 2] > 200 and image[0, 0, 0] < 50  # red in BGR
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"hello, I am not a picture", "not an image format"),
+        (encode(RGB, "PNG")[:60], "damaged|not an image"),
+        (encode(RGB, "JPEG")[:200], "damaged"),
+    ],
+)
+def test_bad_files_raise_image_error(data, message):
+    with pytest.raises(ImageError, match=message):
+        decode_image(data)
+
+
+def test_huge_header_is_refused_before_decoding():
+    header = encode(Image.new("L", (1, 1)), "PNG")
+    # Patch the IHDR width/height to 20000 x 20000 (400 MP) without allocating it.
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
+    patched = header[:16] + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)) + header[33:]
+    with pytest.raises(ImageError, match="megapixel"):
+        decode_image(patched)
+    assert MAX_PIXELS < 20000 * 20000
+
+
+def test_tiny_images_decode():
+    assert decode_image(encode(Image.new("RGB", (10, 10)), "PNG")).shape == (10, 10, 3)
+
+
+def test_fit_within_only_shrinks():
+    small = np.zeros((100, 50, 3), np.uint8)
+    assert fit_within(small, 200) is small
+    assert fit_within(np.zeros((4000, 3000, 3), np.uint8), 2000).shape == (2000, 1500, 3)
+
+
+def test_png_roundtrip():
+    image = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    assert (decode_image(encode_png(image)) == image).all()

@@ -1,0 +1,52 @@
+import random
+
+import pytest
+
+from emotion_app import labels
+
+
+def test_classes_are_fer2013_order():
+    assert labels.EMOTIONS == ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def test_every_class_has_valence_emoji_and_messages_in_every_language():
+    for emotion in labels.EMOTIONS:
+        assert emotion in labels.VALENCE and emotion in labels.EMOJI_CHAR
+        for language in labels.LANGUAGES:
+            assert len(labels.MESSAGES[language][emotion]) >= 2
+            assert labels.display_name(emotion, language)
+
+
+def test_valence_follows_the_brief():
+    positive = {e for e, v in labels.VALENCE.items() if v is labels.Valence.POSITIVE}
+    negative = {e for e, v in labels.VALENCE.items() if v is labels.Valence.NEGATIVE}
+    assert positive == {"happy", "surprise"}
+    assert negative == {"angry", "disgust", "fear", "sad"}
+
+
+def test_negative_messages_ask_and_positive_ones_congratulate():
+    assert labels.message_for("sad", "en") == "Why are you sad?"
+    assert labels.message_for("angry", "en") == "What made you angry?"
+    for language in labels.LANGUAGES:
+        for emotion, valence in labels.VALENCE.items():
+            if valence is labels.Valence.NEGATIVE:
+                assert all(message.rstrip().endswith("?") for message in labels.MESSAGES[language][emotion])
+    assert "congratulations" in " ".join(labels.MESSAGES["en"]["happy"]).lower()
+    assert "félicitations" in " ".join(labels.MESSAGES["fr"]["surprise"]).lower()
+
+
+def test_french_is_french():
+    assert labels.message_for("sad", "fr") == "Pourquoi es-tu triste ?"
+    assert labels.display_name("disgust", "fr") == "dégoût"
+
+
+def test_seeded_choice_is_reproducible_and_varied():
+    picks = {labels.message_for("happy", "en", random.Random(seed)) for seed in range(20)}
+    assert picks <= set(labels.MESSAGES["en"]["happy"]) and len(picks) > 1
+
+
+def test_unknown_values_raise_clear_errors():
+    with pytest.raises(ValueError, match="unknown emotion 'bored'"):
+        labels.message_for("bored")
+    with pytest.raises(ValueError, match="unsupported language 'de'"):
+        labels.message_for("happy", "de")

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from emotion_app.labels import EMOTIONS
+from emotion_app.overlay import AssetError, Painter
+from emotion_app.predictor import to_predictions
+
+
+@pytest.fixture(scope="module")
+def painter():
+    return Painter()
+
+
+def one_hot(emotion: str) -> np.ndarray:
+    row = np.full(7, 0.01, np.float32)
+    row[EMOTIONS.index(emotion)] = 0.94
+    return row[None]
+
+
+def test_draws_on_a_copy(painter):
+    image = np.full((200, 300, 3), 30, np.uint8)
+    predictions = to_predictions([(100, 60, 80, 80)], one_hot("happy"))
+    out = painter.draw(image, predictions)
+    assert out.shape == image.shape and (image == 30).all()
+    assert (out != 30).any(axis=2).sum() > 500
+
+
+def test_emoji_is_alpha_blended(painter):
+    image = np.zeros((200, 300, 3), np.uint8)
+    out = painter.draw(image, to_predictions([(40, 60, 90, 90)], one_hot("happy")), show_confidence=False)
+    emoji_area = out[60:90, 135:165]
+    # The happy emoji is yellow (high red and green in BGR), blended onto black.
+    assert emoji_area[..., 2].max() > 200 and emoji_area[..., 1].max() > 150
+
+
+@pytest.mark.parametrize("size", [(12, 12), (60, 80), (3000, 4000)])
+def test_any_image_size_and_faces_at_the_edge(painter, size):
+    image = np.zeros((*size, 3), np.uint8)
+    h, w = size
+    boxes = [(0, 0, max(1, w // 2), max(1, h // 2)), (w - max(1, w // 3), h - max(1, h // 3), w // 3, h // 3)]
+    out = painter.draw(image, to_predictions(boxes, np.vstack([one_hot("sad"), one_hot("fear")])), language="fr")
+    assert out.shape == image.shape
+
+
+def test_french_labels_render(painter):
+    patch = painter.label("dégoût 87%", 20, "disgust")
+    assert patch.shape[2] == 4 and patch.shape[1] > 60
+
+
+def test_missing_emoji_is_a_clear_error(tmp_path):
+    with pytest.raises(AssetError, match="angry.png"):
+        Painter(emoji_dir=tmp_path)

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from emotion_app.image_io import ImageError, encode_png
+from emotion_app.overlay import Painter
+from emotion_app.photo import analyze_photo
+
+
+@pytest.fixture(scope="module")
+def painter():
+    return Painter()
+
+
+def test_photo_end_to_end(random_predictor, painter, astronaut_jpeg):
+    result = analyze_photo(astronaut_jpeg, random_predictor, painter, language="fr")
+    assert len(result.predictions) == 1 and not result.downscaled
+    assert result.png().startswith(b"\x89PNG")
+
+
+def test_large_photo_is_downscaled_and_boxes_follow(random_predictor, painter, astronaut_bgr):
+    import cv2
+
+    big = cv2.resize(astronaut_bgr, (4096, 4096))
+    result = analyze_photo(encode_png(big), random_predictor, painter)
+    assert result.downscaled and result.original_size == (4096, 4096)
+    assert max(result.annotated.shape[:2]) == 2048
+    x, y, w, h = result.predictions[0].box
+    assert x + w <= 2048 and 600 < x < 800  # 4x the 512-pixel original's ~176
+
+
+def test_no_face_photo(random_predictor, painter):
+    result = analyze_photo(encode_png(np.full((100, 100, 3), 255, np.uint8)), random_predictor, painter)
+    assert result.predictions == []
+
+
+def test_bad_file_raises_image_error_and_others_still_work(random_predictor, painter, astronaut_jpeg):
+    outcomes = []
+    for data in (b"garbage", astronaut_jpeg):
+        try:
+            outcomes.append(len(analyze_photo(data, random_predictor, painter).predictions))
+        except ImageError as error:
+            outcomes.append(str(error))
+    assert "not an image" in outcomes[0] and outcomes[1] == 1

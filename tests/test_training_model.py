@@ -1,0 +1,29 @@
+import numpy as np
+
+from training.model import build_augmentation, build_model
+
+
+def test_contract_shapes_probabilities_and_rescaling_inside(random_model_path):
+    import keras
+
+    model = keras.saving.load_model(random_model_path)  # no custom objects needed
+    assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
+    faces = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype("float32")
+    probabilities = np.asarray(model(faces, training=False))
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-5) and (probabilities >= 0).all()
+    assert model.layers[1].name == "rescale" and abs(model.layers[1].scale - 1 / 255) < 1e-9
+
+
+def test_six_convolutions_with_elu():
+    model = build_model()
+    convs = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    activations = {layer.get_config().get("activation") for layer in model.layers if layer.name.startswith("elu")}
+    assert len(convs) == 6 and activations == {"elu"}
+    assert model.count_params() * 4 < 10 * 2**20  # well under the 10 MB file budget
+
+
+def test_augmentation_changes_training_batches_only():
+    augment = build_augmentation(seed=1)
+    faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48, 1)).astype("float32")
+    assert np.allclose(np.asarray(augment(faces, training=False)), faces)
+    assert not np.allclose(np.asarray(augment(faces, training=True)), faces)

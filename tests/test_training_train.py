@@ -1,0 +1,72 @@
+import json
+
+import numpy as np
+import pytest
+
+from training.train import main
+
+
+@pytest.mark.slow
+def test_smoke_training_writes_a_loadable_model_and_resumes(tiny_csv, tmp_path):
+    import keras
+
+    run_dir, out = tmp_path / "run", tmp_path / "models" / "emotion_cnn.keras"
+    args = ["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--run-dir", str(run_dir),
+            "--out", str(out), "--widths", "4,4,4"]
+    assert main([*args, "--epochs", "1"]) == 0
+    model = keras.saving.load_model(out)
+    assert model.output_shape == (None, 7)
+    metadata = json.loads(out.with_suffix(".json").read_text())
+    assert metadata["labels"][0] == "angry" and len(metadata["training"]["data_sha256"]) == 64
+    assert (run_dir / "train.log").read_text().count("epoch 1/1") == 1
+
+    # Another config in the same run directory is refused rather than silently mixed.
+    with pytest.raises(SystemExit, match="another configuration"):
+        main([*args, "--epochs", "2"])
+
+
+@pytest.mark.slow
+def test_interrupted_run_resumes_from_its_last_epoch(tiny_csv, tmp_path):
+    import keras
+
+    run_dir = tmp_path / "run"
+    args = ["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--run-dir", str(run_dir),
+            "--out", str(tmp_path / "m.keras"), "--widths", "4,4,4", "--epochs", "3"]
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_then_interrupt(self, *a, **kw):
+        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
+        return original_fit(self, *a, **kw)
+
+    keras.Model.fit = fit_then_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            main(args)
+    finally:
+        keras.Model.fit = original_fit
+    assert json.loads((run_dir / "state.json").read_text())["epochs_done"] == 2
+    assert main(args) == 0
+    log = (run_dir / "train.log").read_text()
+    assert "epoch 3/3" in log and log.count("epoch 1/3") == 1  # resumed at epoch 3, not from scratch
+    assert json.loads((run_dir / "state.json").read_text())["epochs_done"] == 3
+
+
+def test_bad_data_is_a_clear_cli_error(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("emotion,pixels\n0,1 2 3\n")
+    assert main(["--data", str(bad), "--run-dir", str(tmp_path / "r"), "--out", str(tmp_path / "m.keras")]) == 2
+    assert "missing column(s) Usage" in capsys.readouterr().err
+
+
+def test_keeps_best_epoch_by_publictest_only(tiny_csv, tmp_path):
+    # state.json records the epoch chosen on PublicTest; PrivateTest rows never enter training.
+    from training.data import load_fer2013_csv
+
+    faces = load_fer2013_csv(tiny_csv)
+    assert set(np.unique(faces.split("Training").usage)) == {"Training"}
