@@ -58,3 +58,5 @@ for i, (name, data) in enumerate(files, start=1):
             st.caption(ui.text(language, "faces_found", n=len(result.predictions)))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language)
+if progress is not None:
+    progress.empty()

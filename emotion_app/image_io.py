@@ -50,7 +50,8 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except UnidentifiedImageError:
         raise ImageError("this is not an image format we can read (use JPEG, PNG, WebP, BMP or GIF)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"the image is too large to open safely (over the {max_pixels / 1e6:.0f}-megapixel limit)") from None
+        limit = f"{max_pixels / 1e6:.0f}-megapixel"
+        raise ImageError(f"the image is too large to open safely (over the {limit} limit)") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as error:
         # Pillow reports truncated or corrupt data through all of these, depending on the codec.
         raise ImageError(f"the image data is damaged or incomplete ({error})") from None

@@ -59,7 +59,7 @@ DISPLAY_NAME: dict[str, dict[str, str]] = {
 MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "happy": (
-            "What a lovely smile, keep it up!",
+            "Congratulations, what a lovely smile! Keep it up.",
             "You look happy, congratulations on a good moment!",
             "That smile is contagious, well done!",
         ),
@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "fr": {
         "happy": (
-            "Quel joli sourire, continue comme ça !",
+            "Félicitations, quel joli sourire ! Continue comme ça.",
             "Tu as l'air heureux, félicitations pour ce bon moment !",
             "Ce sourire est contagieux, bravo !",
         ),

@@ -20,7 +20,7 @@ from emotion_app.faces import (
     to_gray,
 )
 from emotion_app.labels import EMOTIONS
-from emotion_app.model import DEFAULT_MODEL, LoadedModel, load_model
+from emotion_app.model import LoadedModel, load_model
 
 
 class InvalidImageError(ValueError):
@@ -68,7 +68,7 @@ class EmotionPredictor:
 
     def __init__(
         self,
-        model_path: str | Path = DEFAULT_MODEL,
+        model_path: str | Path | None = None,
         cascade_path: str | Path = DEFAULT_CASCADE,
         settings: DetectionSettings | None = None,
         margin: float = DEFAULT_MARGIN,

@@ -39,6 +39,27 @@ TEXT: dict[str, dict[str, str]] = {
         "accuracy_note": "The model is right about {acc:.0%} of the time on the FER2013 test faces: treat "
         "results as a guess, not a diagnosis.",
         "waiting": "Upload a photo (or take a snapshot) to begin.",
+        "webcam_title": "Emotion detector: live webcam",
+        "webcam_intro": "Press START and allow the camera: every face is boxed with its emotion and an emoji, "
+        "smoothed over a few frames. The video stays between your browser and this server; nothing is stored.",
+        "mirror": "Mirror view",
+        "show_probabilities": "Show confidence on the video",
+        "start": "START",
+        "stop": "STOP",
+        "camera_denied": "Camera access was denied. Allow the camera in your browser's address bar, then press "
+        "START again.",
+        "camera_unavailable": "No camera found. Connect a camera, or use the photo page instead.",
+        "camera_asking": "Waiting for you to allow the camera…",
+        "camera_needs_https": "This browser cannot open the camera here: the page must be served over HTTPS "
+        "(or from localhost).",
+        "idle": "Press START to begin. Allow the camera when the browser asks.",
+        "waiting_video": "Connecting to the camera…",
+        "no_face_live": "No face in view: look at the camera, with your face well lit.",
+        "faces_live": "{n} faces in view; the message follows the largest one.",
+        "fps": "{fps:.0f} frames/s",
+        "timeline": "Emotions over time (largest face)",
+        "timeline_csv": "Download this session's timeline (CSV)",
+        "ice_error": "The STUN/TURN configuration is invalid",
     },
     "fr": {
         "language": "Langue",
@@ -65,6 +86,28 @@ TEXT: dict[str, dict[str, str]] = {
         "accuracy_note": "Le modèle a raison dans environ {acc:.0%} des cas sur les visages de test de FER2013 : "
         "prenez les résultats comme une estimation, pas un diagnostic.",
         "waiting": "Déposez une photo (ou prenez un cliché) pour commencer.",
+        "webcam_title": "Détecteur d'émotions : webcam en direct",
+        "webcam_intro": "Appuyez sur DÉMARRER et autorisez la caméra : chaque visage est encadré avec son émotion "
+        "et un emoji, lissés sur quelques images. La vidéo circule entre votre navigateur et ce serveur ; rien "
+        "n'est conservé.",
+        "mirror": "Vue miroir",
+        "show_probabilities": "Afficher la confiance sur la vidéo",
+        "start": "DÉMARRER",
+        "stop": "ARRÊTER",
+        "camera_denied": "L'accès à la caméra a été refusé. Autorisez la caméra dans la barre d'adresse du "
+        "navigateur, puis appuyez de nouveau sur DÉMARRER.",
+        "camera_unavailable": "Aucune caméra trouvée. Branchez une caméra, ou utilisez la page photos.",
+        "camera_asking": "En attente de votre autorisation pour la caméra…",
+        "camera_needs_https": "Ce navigateur ne peut pas ouvrir la caméra ici : la page doit être servie en HTTPS "
+        "(ou depuis localhost).",
+        "idle": "Appuyez sur DÉMARRER pour commencer. Autorisez la caméra quand le navigateur le demande.",
+        "waiting_video": "Connexion à la caméra…",
+        "no_face_live": "Aucun visage visible : regardez la caméra, le visage bien éclairé.",
+        "faces_live": "{n} visages visibles ; le message suit le plus grand.",
+        "fps": "{fps:.0f} images/s",
+        "timeline": "Émotions au fil du temps (plus grand visage)",
+        "timeline_csv": "Télécharger la chronologie de la session (CSV)",
+        "ice_error": "La configuration STUN/TURN est invalide",
     },
 }
 
@@ -103,13 +146,15 @@ def sidebar_language() -> str:
     )
 
 
-def sidebar_sensitivity(language: str) -> DetectionSettings:
-    levels = dict(zip(SENSITIVITY, text(language, "sensitivity_levels").split("|"), strict=True))
+def sidebar_sensitivity(
+    language: str, levels: dict[str, DetectionSettings] = SENSITIVITY
+) -> DetectionSettings:
+    names = dict(zip(levels, text(language, "sensitivity_levels").split("|"), strict=True))
     level = st.sidebar.select_slider(
-        text(language, "sensitivity"), options=list(SENSITIVITY), value="medium",
-        format_func=levels.__getitem__, help=text(language, "sensitivity_help"), key="sensitivity",
+        text(language, "sensitivity"), options=list(levels), value="medium",
+        format_func=names.__getitem__, help=text(language, "sensitivity_help"), key="sensitivity",
     )
-    return SENSITIVITY[level]
+    return levels[level]
 
 
 def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
@@ -118,16 +163,24 @@ def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
         st.caption(text(language, "accuracy_note", acc=accuracy))
 
 
-def show_message(emotion: str, language: str) -> None:
+def show_message(emotion: str, language: str, where=st) -> None:
     """The congratulation, follow-up question or check-in, styled by valence."""
     message = f"{EMOJI_CHAR[emotion]} {message_for(emotion, language)}"
     valence = VALENCE[emotion]
     if valence is Valence.POSITIVE:
-        st.success(message)
+        where.success(message)
     elif valence is Valence.NEGATIVE:
-        st.warning(message)
+        where.warning(message)
     else:
-        st.info(message)
+        where.info(message)
+
+
+def webrtc_translations(language: str) -> dict[str, str]:
+    """Calm, translated states for the camera component's own messages."""
+    keys = {"start": "start", "stop": "stop", "device_access_denied": "camera_denied",
+            "device_not_available": "camera_unavailable", "device_ask_permission": "camera_asking",
+            "media_api_not_available": "camera_needs_https"}
+    return {component_key: text(language, key) for component_key, key in keys.items()}
 
 
 def face_panel(index: int, prediction: FacePrediction, language: str) -> None:

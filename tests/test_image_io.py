@@ -41,7 +41,7 @@ def test_every_mode_becomes_bgr(mode):
 
 
 def test_sixteen_bit_is_stretched_not_clipped():
-    ramp = Image.fromarray((np.arange(1200, dtype=np.uint16).reshape(30, 40) * 50))
+    ramp = Image.fromarray(np.arange(1200, dtype=np.uint16).reshape(30, 40) * 50)
     image = decode_image(encode(ramp, "PNG"))
     assert image.min() == 0 and image.max() == 255
 

@@ -44,3 +44,11 @@ def test_metadata_labels_must_match(tmp_path, random_model_path):
     copy.with_suffix(".json").write_text(json.dumps({"labels": list(reversed(EMOTIONS))}))
     with pytest.raises(ModelError, match="labels"):
         load_model(copy)
+
+
+def test_fast_path_matches_the_plain_keras_model(random_model_path):
+    model = load_model(random_model_path)
+    faces = np.random.default_rng(1).integers(0, 256, (9, 48, 48, 1)).astype(np.uint8)
+    plain = np.asarray(model.keras_model(faces.astype("float32"), training=False))
+    for batch in (faces[:1], faces[:4], faces):  # one trace must serve every batch size
+        np.testing.assert_allclose(model.probabilities(batch), plain[: len(batch)], atol=1e-5)

@@ -1,0 +1,167 @@
+"""The per-session engine behind the webcam page: frame in, annotated frame and results out.
+
+Runs on streamlit-webrtc's worker thread; knows nothing of Streamlit. Results reach the page
+through a bounded queue, and the session's timeline is kept here, thread-safely, for the chart and
+the CSV download.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from emotion_app.faces import DetectionSettings
+from emotion_app.labels import EMOTIONS
+from emotion_app.overlay import Painter
+from emotion_app.predictor import EmotionPredictor, to_predictions
+from emotion_app.smoothing import FaceTracker, Track
+
+# Webcam faces are near the camera: a larger minimum face and a coarser scale step make Haar
+# several times cheaper than the photo settings with no loss on faces that fill the frame.
+LIVE_SETTINGS = DetectionSettings(scale_factor=1.2, min_neighbors=5, min_face=0.15, detect_side=320)
+LIVE_SENSITIVITY = {
+    "low": replace(LIVE_SETTINGS, min_neighbors=8, min_face=0.22),
+    "medium": LIVE_SETTINGS,
+    "high": replace(LIVE_SETTINGS, min_neighbors=3, min_face=0.08, scale_factor=1.1),
+}
+ICE_ENV = "EMOTION_APP_ICE_SERVERS"
+TIMELINE_ROWS = 20_000  # ~13 minutes of one face at 25 fps; older rows are dropped
+
+
+@dataclass(frozen=True)
+class FaceState:
+    face_id: int
+    emotion: str
+    confidence: float
+    probabilities: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    time: float  # seconds since the session's first frame
+    faces: tuple[FaceState, ...]
+    fps: float
+
+
+@dataclass
+class LiveOptions:
+    """Set from the page's controls; read by the worker thread (plain attribute swaps are atomic)."""
+
+    mirror: bool = True
+    show_probabilities: bool = False
+    language: str = "en"
+    settings: DetectionSettings = LIVE_SETTINGS
+    detect_every: int = 3
+
+
+class Timeline:
+    """Per-frame probabilities of every face, bounded, safe to read while the worker writes."""
+
+    def __init__(self, max_rows: int = TIMELINE_ROWS) -> None:
+        self._rows: deque[tuple] = deque(maxlen=max_rows)
+        self._lock = threading.Lock()
+
+    def add(self, result: FrameResult) -> None:
+        with self._lock:
+            for face in result.faces:
+                self._rows.append((round(result.time, 3), face.face_id, *face.probabilities))
+
+    def rows(self) -> list[tuple]:
+        with self._lock:
+            return list(self._rows)
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["time_s", "face", *EMOTIONS])
+        for row in self.rows():
+            writer.writerow([row[0], row[1], *(f"{p:.4f}" for p in row[2:])])
+        return buffer.getvalue()
+
+
+@dataclass
+class LiveAnalyzer:
+    predictor: EmotionPredictor
+    painter: Painter
+    options: LiveOptions = field(default_factory=LiveOptions)
+    results: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=8))
+    timeline: Timeline = field(default_factory=Timeline)
+    tracker: FaceTracker = field(default_factory=FaceTracker)
+    _frame_index: int = 0
+    _started: float | None = None
+    _last: float | None = None
+    _fps: float = 0.0
+
+    def process(self, image: np.ndarray) -> np.ndarray:
+        """One BGR frame in, the annotated frame out; the frame's results go to ``results``."""
+        options = self.options
+        if options.mirror:
+            image = np.ascontiguousarray(image[:, ::-1])
+        now = time.monotonic()
+        self._started = self._started if self._started is not None else now
+        # NOTE: full Haar detection only every few frames, or when nothing is tracked; between
+        # detections the last boxes are re-classified, which costs a fraction of a detection.
+        live = [t for t in self.tracker.tracks if t.missed == 0]
+        if self._frame_index % options.detect_every == 0 or not live:
+            boxes = self.predictor.find_faces(image, options.settings)
+        else:
+            boxes = [t.box for t in live]
+        self._frame_index += 1
+        predictions = self.predictor.classify(image, boxes)
+        tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]))
+        smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))
+        annotated = self.painter.draw(image, smoothed, options.language, show_confidence=options.show_probabilities)
+        self._publish(now, tracks)
+        return annotated
+
+    def _publish(self, now: float, tracks: list[Track]) -> None:
+        if self._last is not None and now > self._last:
+            self._fps = 0.9 * self._fps + 0.1 / (now - self._last) if self._fps else 1.0 / (now - self._last)
+        self._last = now
+        result = FrameResult(
+            time=now - self._started,
+            faces=tuple(FaceState(t.face_id, t.emotion, t.confidence, tuple(map(float, t.probabilities)))
+                        for t in tracks),
+            fps=self._fps,
+        )
+        self.timeline.add(result)
+        # NOTE: the page may read slower than frames arrive; drop the oldest rather than block video.
+        while True:
+            try:
+                self.results.put_nowait(result)
+                return
+            except queue.Full:
+                try:
+                    self.results.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def set_options(self, **changes) -> None:
+        self.options = replace(self.options, **changes)
+
+
+def ice_servers(environ: dict[str, str] | None = None) -> list[dict]:
+    """STUN/TURN servers from ``$EMOTION_APP_ICE_SERVERS`` (a JSON list), none by default.
+
+    With none, browser and server connect through host candidates only, which works on localhost
+    and a LAN with no internet; a public deployment needs a TURN server here (see README).
+    """
+    raw = (environ if environ is not None else os.environ).get(ICE_ENV, "").strip()
+    if not raw:
+        return []
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{ICE_ENV} is not valid JSON ({error})") from None
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        raise ValueError(f'{ICE_ENV} must be a JSON list of objects with "urls", e.g. [{{"urls": "stun:host:3478"}}]')
+    return servers

@@ -1,0 +1,45 @@
+"""The photo page through Streamlit's AppTest (layout, language, error states).
+
+AppTest cannot drive a file upload; tests/test_browser_photo.py does that in a real browser.
+"""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "photo_detect_emotions.py")
+
+
+@pytest.fixture
+def page(random_model_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+    st.cache_resource.clear()
+    yield AppTest.from_file(PAGE, default_timeout=120)
+    st.cache_resource.clear()
+
+
+def test_page_starts_and_waits_for_a_photo(page):
+    page.run()
+    assert not page.exception
+    assert page.title[0].value == "Emotion detector: photos"
+    assert any("Upload a photo" in info.value for info in page.info)
+    assert page.sidebar.radio[0].value == "en"
+
+
+def test_page_speaks_french(page):
+    page.run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert not page.exception
+    assert page.title[0].value == "Détecteur d'émotions : photos"
+    assert any("Déposez une photo" in info.value for info in page.info)
+
+
+def test_missing_model_is_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(tmp_path / "missing.keras"))
+    st.cache_resource.clear()
+    page = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not page.exception
+    message = page.error[0].value
+    assert "could not be loaded" in message and "python -m training.train" in message

@@ -1,0 +1,115 @@
+"""Live webcam page: streamlit-webrtc frames -> faces, smoothed emotions, emoji, messages, timeline.
+
+    streamlit run webcam_detect_emotions.py
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+
+import av
+import pandas as pd
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from emotion_app import ui
+from emotion_app.labels import EMOTIONS, display_name
+from emotion_app.live import LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
+from emotion_app.smoothing import MessageGate
+
+REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself runs at camera speed
+CHART_REFRESH_SECONDS = 1.0  # a chart redrawn faster than it renders never shows
+CHART_SECONDS = 60
+
+st.set_page_config(page_title="Emotion detector: live", page_icon="🎥", layout="wide")
+
+language = ui.sidebar_language()
+settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
+mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
+show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
+st.title(ui.text(language, "webcam_title"))
+st.write(ui.text(language, "webcam_intro"))
+predictor, painter = ui.load_resources(language)
+ui.accuracy_note(predictor, language)
+try:
+    servers = ice_servers()
+except ValueError as error:
+    st.error(f"{ui.text(language, 'ice_error')}: {error}")
+    st.stop()
+
+# NOTE: one analyzer per browser session (its tracker and timeline are this viewer's own); the
+# callback below runs on streamlit-webrtc's worker thread and must not touch st.* or session_state.
+if "analyzer" not in st.session_state:
+    st.session_state.analyzer = LiveAnalyzer(predictor, painter)
+analyzer: LiveAnalyzer = st.session_state.analyzer
+analyzer.set_options(mirror=mirror, show_probabilities=show_probabilities, language=language, settings=settings)
+
+
+def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
+    return av.VideoFrame.from_ndarray(analyzer.process(frame.to_ndarray(format="bgr24")), format="bgr24")
+
+
+video, side = st.columns([3, 2])
+with video:
+    context = webrtc_streamer(
+        key="emotions",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": servers},
+        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
+        video_frame_callback=video_frame_callback,
+        async_processing=True,
+        translations=ui.webrtc_translations(language),
+    )
+with side:
+    status = st.empty()
+    message = st.empty()
+    details = st.empty()
+chart = st.empty()
+
+
+def draw_chart() -> None:
+    rows = analyzer.timeline.rows()
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=["time", "face", *EMOTIONS])
+    frame = frame[frame["face"] == frame["face"].iloc[-1]]
+    frame = frame[frame["time"] >= frame["time"].iloc[-1] - CHART_SECONDS]
+    renamed = {emotion: display_name(emotion, language) for emotion in EMOTIONS}
+    with chart.container():
+        st.caption(ui.text(language, "timeline"))
+        st.line_chart(frame.set_index("time")[list(EMOTIONS)].rename(columns=renamed), height=220)
+
+
+if not context.state.playing:
+    status.info(ui.text(language, "idle"))
+    draw_chart()
+    if analyzer.timeline.rows():
+        st.download_button(ui.text(language, "timeline_csv"), analyzer.timeline.to_csv(), file_name="emotions.csv",
+                           mime="text/csv", on_click="ignore")
+else:
+    gate = MessageGate()
+    status.info(ui.text(language, "waiting_video"))
+    last_refresh = last_chart = 0.0
+    while context.state.playing:
+        try:
+            result = analyzer.results.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        now = time.monotonic()
+        shown = gate.update(result.faces[0].emotion if result.faces else None, now)
+        if now - last_refresh < REFRESH_SECONDS:
+            continue
+        last_refresh = now
+        status.caption(ui.text(language, "fps", fps=result.fps))
+        if shown is None:
+            message.info(ui.text(language, "no_face_live"))
+        else:
+            ui.show_message(shown, language, where=message)
+        if len(result.faces) > 1:
+            details.caption(ui.text(language, "faces_live", n=len(result.faces)))
+        else:
+            details.empty()
+        if now - last_chart >= CHART_REFRESH_SECONDS:
+            last_chart = now
+            draw_chart()
