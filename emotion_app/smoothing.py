@@ -94,25 +94,29 @@ class FaceTracker:
         return seen
 
 
+_NO_CANDIDATE = object()  # not None: None is a real value here ("no face in view")
+
+
 @dataclass
 class MessageGate:
     """Holds the emotion a message is shown for until a new one has lasted ``hold_seconds``.
 
     The smoothed label can still waver near a tie; the message beside the video should change when
-    the person's expression really changes, not with every flicker.
+    the person's expression really changes, not with every flicker. ``None`` means no face.
     """
 
     hold_seconds: float = 1.5
     shown: str | None = None
-    _candidate: str | None = None
+    _candidate: object = _NO_CANDIDATE
     _since: float = 0.0
 
     def update(self, emotion: str | None, now: float) -> str | None:
         if emotion == self.shown:
-            self._candidate = None
-            return self.shown
-        if emotion != self._candidate:
+            self._candidate = _NO_CANDIDATE
+        elif self.shown is None:
+            self.shown, self._candidate = emotion, _NO_CANDIDATE  # the first face shows at once
+        elif emotion != self._candidate:
             self._candidate, self._since = emotion, now
-        if self.shown is None and emotion is not None or now - self._since >= self.hold_seconds:
-            self.shown, self._candidate = emotion, None
+        elif now - self._since >= self.hold_seconds:
+            self.shown, self._candidate = emotion, _NO_CANDIDATE
         return self.shown

@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+import emotion_app  # noqa: F401  (first: see the import-order note in emotion_app/__init__.py)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parents[1]

@@ -41,6 +41,8 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
             page.goto(url, wait_until="domcontentloaded")
             expect(page.get_by_text("Emotion detector: live webcam")).to_be_visible(timeout=90_000)
             expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
+            for control in ("Mirror view", "Show confidence on the video", "Face detection sensitivity"):
+                expect(page.get_by_text(control)).to_be_visible()
             component = page.frame_locator('iframe[title*="webrtc"]').first
             component.get_by_role("button", name="START").click(timeout=60_000)
 

@@ -1,0 +1,85 @@
+import csv
+import io
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from emotion_app.labels import EMOTIONS
+from emotion_app.live import FaceState, FrameResult, LiveAnalyzer, Timeline, ice_servers
+from emotion_app.overlay import Painter
+
+
+@pytest.fixture(scope="module")
+def camera_frame(astronaut_bgr):
+    frame = np.full((480, 640, 3), 235, np.uint8)
+    frame[:, 64:576] = cv2.resize(astronaut_bgr, (512, 480))
+    return frame
+
+
+def test_frames_are_annotated_and_results_queued(random_predictor, camera_frame):
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    calls = []
+    original = random_predictor.find_faces
+    analyzer.predictor = type("Spy", (), {
+        "find_faces": lambda self, *a: calls.append(1) or original(*a),
+        "classify": lambda self, *a: random_predictor.classify(*a),
+    })()
+    for _ in range(6):
+        out = analyzer.process(camera_frame)
+    assert out.shape == camera_frame.shape and not np.array_equal(out, camera_frame[:, ::-1])
+    assert len(calls) == 2  # full detection on frames 0 and 3 only; tracked boxes in between
+    results = [analyzer.results.get_nowait() for _ in range(6)]
+    assert all(len(r.faces) == 1 and r.faces[0].face_id == 1 for r in results)
+    assert results[-1].time > results[0].time and results[-1].fps > 0
+
+
+def test_mirror_flips_the_frame(random_predictor):
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    frame = np.zeros((60, 80, 3), np.uint8)
+    frame[:, :40] = 255
+    assert analyzer.process(frame)[:, 40:].min() == 255
+    analyzer.set_options(mirror=False)
+    assert analyzer.process(frame)[:, :40].min() == 255
+
+
+def test_queue_never_blocks_the_video(random_predictor):
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    frame = np.zeros((60, 80, 3), np.uint8)
+    for _ in range(analyzer.results.maxsize + 5):
+        analyzer.process(frame)
+    assert analyzer.results.qsize() == analyzer.results.maxsize
+
+
+def test_timeline_csv_has_time_face_and_seven_probabilities():
+    timeline = Timeline()
+    timeline.add(FrameResult(0.04, (FaceState(1, "happy", 0.9, tuple(np.eye(7)[3])),
+                                    FaceState(2, "sad", 0.8, tuple(np.eye(7)[4]))), 25.0))
+    rows = list(csv.reader(io.StringIO(timeline.to_csv())))
+    assert rows[0] == ["time_s", "face", *EMOTIONS]
+    assert rows[1][:2] == ["0.04", "1"] and float(rows[1][2 + 3]) == 1.0
+    assert rows[2][1] == "2" and len(rows) == 3
+
+
+def test_timeline_is_bounded_and_thread_safe():
+    timeline = Timeline(max_rows=100)
+    result = FrameResult(0.0, (FaceState(1, "happy", 1.0, tuple(np.eye(7)[3])),), 0.0)
+    threads = [threading.Thread(target=lambda: [timeline.add(result) for _ in range(500)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for _ in range(50):
+        timeline.to_csv()
+    for thread in threads:
+        thread.join()
+    assert len(timeline.rows()) == 100
+
+
+def test_ice_servers_from_environment():
+    assert ice_servers({}) == []
+    servers = ice_servers({"EMOTION_APP_ICE_SERVERS": '[{"urls": "stun:stun.example.org:3478"}]'})
+    assert servers == [{"urls": "stun:stun.example.org:3478"}]
+    with pytest.raises(ValueError, match="not valid JSON"):
+        ice_servers({"EMOTION_APP_ICE_SERVERS": "stun:oops"})
+    with pytest.raises(ValueError, match="urls"):
+        ice_servers({"EMOTION_APP_ICE_SERVERS": '[{"url": "x"}]'})
