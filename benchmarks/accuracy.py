@@ -1,0 +1,53 @@
+"""Accuracy on FER2013 PrivateTest: our shipped model vs the fer package's mini-Xception.
+
+    python benchmarks/accuracy.py
+
+Needs ../shared/data (skips with a note otherwise). Both classify the same 48x48 faces; fer through
+its own preprocessing and TFLite model (benchmarks/fer_worker.py).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from common import SHARED_DATA, FerPeer, table
+
+from training.data import load_fer2013_csv
+from training.inference import predict_probabilities
+from training.metrics import summarize
+
+
+def main() -> None:
+    csv = SHARED_DATA / "fer2013.csv.gz"
+    if not csv.exists():
+        print(f"accuracy benchmark skipped: {csv} not found")
+        return
+    from emotion_app.model import load_model
+
+    test = load_fer2013_csv(csv).split("PrivateTest")
+    model = load_model().keras_model
+    results = {
+        "ours (single pass)": summarize(test.y, predict_probabilities(model, test.x).argmax(axis=1)),
+        "ours (flip TTA)": summarize(test.y, predict_probabilities(model, test.x, flip=True).argmax(axis=1)),
+    }
+    missing = FerPeer.available()
+    if missing is None:
+        peer = FerPeer()
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "faces.npy"
+            np.save(path, test.x)
+            predictions = np.array(peer.ask({"command": "classify", "faces": str(path)})["predictions"])
+        peer.close()
+        results["fer 25.10.3 (mini-Xception, TFLite)"] = summarize(test.y, predictions)
+    rows = [[name, f"{m['accuracy']:.4f}", f"{m['macro_recall']:.4f}", f"{m['macro_f1']:.4f}",
+             f"{m['per_class']['disgust']['recall']:.3f}"] for name, m in results.items()]
+    print(f"FER2013 PrivateTest, {len(test)} faces\n")
+    print(table(["model", "accuracy", "macro recall", "macro F1", "disgust recall"], rows))
+    if missing:
+        print(f"\nfer row left out: {missing}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Cold start and memory: seconds from a new process to its first prediction, and peak RSS.
+
+    python benchmarks/cold_start.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from common import REPO, machine, table
+
+CHILD = r"""
+import json, resource, time
+start = time.perf_counter()
+import cv2
+from emotion_app.predictor import EmotionPredictor
+imported = time.perf_counter()
+predictor = EmotionPredictor()
+loaded = time.perf_counter()
+from skimage import data
+image = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+faces = predictor.predict(image)
+first = time.perf_counter()
+print(json.dumps({"import": imported - start, "load": loaded - imported, "first": first - loaded,
+                  "total": first - start, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "faces": len(faces)}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for run in range(1, args.runs + 1):
+        output = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO, capture_output=True, text=True, check=True)
+        r = json.loads(output.stdout.strip().splitlines()[-1])
+        rows.append([run, f"{r['import']:.2f}", f"{r['load']:.2f}", f"{r['first']:.2f}", f"{r['total']:.2f}",
+                     f"{r['rss_mb']:.0f}"])
+    print(f"Cold start, new process each run; {machine()}\n")
+    print(table(["run", "imports s", "model + cascade s", "first prediction s", "total s", "peak RSS MB"], rows))
+
+
+if __name__ == "__main__":
+    main()
