@@ -20,8 +20,7 @@ from emotion_app.predictor import EmotionPredictor
 def twelve_megapixel_jpeg() -> bytes:
     canvas = np.full((3000, 4000, 3), 190, np.uint8)
     portrait = astronaut_bgr()
-    for i, (x, y, side) in enumerate([(100, 200, 1400), (1600, 300, 1100), (2800, 150, 1000), (1700, 1700, 900),
-                                      (400, 1800, 1000)]):
+    for x, y, side in [(100, 200, 1400), (1600, 300, 1100), (2800, 150, 1000), (1700, 1700, 900), (400, 1800, 1000)]:
         canvas[y:y + side, x:x + side] = cv2.resize(portrait, (side, side))
     return cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
 

@@ -36,8 +36,8 @@ def main() -> None:
         live = LiveAnalyzer(predictor, painter, options=LiveOptions(mirror=False))
         ours, ours_live, theirs = [], [], []
         for _ in range(args.rounds):
-            ours += time_calls(lambda: painter.draw(frame, predictor.predict(frame)), args.repeats)
-            ours_live += time_calls(lambda: live.process(frame), args.repeats)
+            ours += time_calls(lambda f=frame: painter.draw(f, predictor.predict(f)), args.repeats)
+            ours_live += time_calls(lambda f=frame, a=live: a.process(f), args.repeats)
             if peer:
                 theirs += peer.ask({"command": "time", "frame": str(path), "repeats": args.repeats})["times"]
         found = len(predictor.predict(frame))
