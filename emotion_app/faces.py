@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emotion_app.image_io import shrink
+
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
 
 FACE_SIZE = 48
@@ -93,8 +95,8 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def find_faces(gray: np.ndarray, cascade: HaarCascade, settings: DetectionSettings) -> list[Box]:
     """Faces in a gray image, largest first, in the image's own pixels."""
     height, width = gray.shape
-    scale = min(1.0, settings.detect_side / max(height, width))
-    small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = shrink(gray, settings.detect_side)
+    scale = small.shape[1] / width
     min_side = max(12, int(settings.min_face * min(small.shape)))
     found = cascade.get().detectMultiScale(
         small, scaleFactor=settings.scale_factor, minNeighbors=settings.min_neighbors, minSize=(min_side, min_side)

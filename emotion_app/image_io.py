@@ -78,10 +78,17 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
 
 def fit_within(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     """Shrink so the longer side is at most ``side`` (never enlarges)."""
-    scale = side / max(image.shape[:2])
+    return shrink(image, side)
+
+
+def shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """Scale down so the longer side is ``side``; a 1-pixel-thin image stays at least 1 pixel thin."""
+    height, width = image.shape[:2]
+    scale = side / max(height, width)
     if scale >= 1:
         return image
-    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def encode_png(image_bgr: np.ndarray) -> bytes:

@@ -48,11 +48,12 @@ def _blend(canvas: np.ndarray, bgra: np.ndarray, x: int, y: int) -> None:
 class Painter:
     """Holds the emoji images and the label font, loaded once; safe to share between threads."""
 
-    def __init__(self, emoji_dir: Path = EMOJI_DIR, font_path: Path = FONT_PATH) -> None:
-        self.emojis = {emotion: self._load_emoji(Path(emoji_dir) / f"{emotion}.png") for emotion in EMOTIONS}
-        if not Path(font_path).is_file():
+    def __init__(self, emoji_dir: Path | None = None, font_path: Path | None = None) -> None:
+        emoji_dir, font_path = Path(emoji_dir or EMOJI_DIR), Path(font_path or FONT_PATH)
+        self.emojis = {emotion: self._load_emoji(emoji_dir / f"{emotion}.png") for emotion in EMOTIONS}
+        if not font_path.is_file():
             raise AssetError(f"label font not found: {font_path}")
-        self.font_path = Path(font_path)
+        self.font_path = font_path
         # NOTE: these caches only ever gain identical values, so concurrent writers are harmless.
         self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
         self._sized: dict[tuple[str, int], np.ndarray] = {}

@@ -69,7 +69,7 @@ class EmotionPredictor:
     def __init__(
         self,
         model_path: str | Path | None = None,
-        cascade_path: str | Path = DEFAULT_CASCADE,
+        cascade_path: str | Path | None = None,
         settings: DetectionSettings | None = None,
         margin: float = DEFAULT_MARGIN,
         model: LoadedModel | None = None,
@@ -77,7 +77,7 @@ class EmotionPredictor:
         if not 0.0 <= margin <= 1.0:
             raise ValueError(f"margin must lie in 0..1, got {margin}")
         self.model = model if model is not None else load_model(model_path)
-        self.cascade = HaarCascade(Path(cascade_path))
+        self.cascade = HaarCascade(Path(cascade_path) if cascade_path is not None else DEFAULT_CASCADE)
         self.settings = settings or DetectionSettings()
         self.margin = margin
 

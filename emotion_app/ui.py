@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from emotion_app.faces import SENSITIVITY, DetectionSettings
+from emotion_app.faces import SENSITIVITY, DetectionSettings, FaceDetectorError
 from emotion_app.labels import EMOJI_CHAR, EMOTIONS, LANGUAGES, VALENCE, Valence, display_name, message_for
 from emotion_app.model import ModelError
 from emotion_app.overlay import AssetError, Painter
@@ -133,7 +133,7 @@ def load_resources(language: str) -> tuple[EmotionPredictor, Painter]:
         return get_predictor(), get_painter()
     except ModelError as error:
         st.error(f"{text(language, 'model_error')}\n\n{error}")
-    except AssetError as error:
+    except (AssetError, FaceDetectorError) as error:
         st.error(f"{text(language, 'asset_error')}\n\n{error}")
     st.stop()
     raise AssertionError("unreachable: st.stop() raises")

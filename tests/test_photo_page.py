@@ -43,3 +43,27 @@ def test_missing_model_is_a_clear_message(tmp_path, monkeypatch):
     assert not page.exception
     message = page.error[0].value
     assert "could not be loaded" in message and "python -m training.train" in message
+
+
+def test_missing_cascade_is_a_clear_message(random_model_path, tmp_path, monkeypatch):
+    import emotion_app.predictor
+
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+    monkeypatch.setattr(emotion_app.predictor, "DEFAULT_CASCADE", tmp_path / "missing.xml")
+    st.cache_resource.clear()
+    page = AppTest.from_file(PAGE, default_timeout=120).run()
+    st.cache_resource.clear()
+    assert not page.exception
+    assert "Haar cascade file not found" in page.error[0].value
+
+
+def test_missing_emoji_is_a_clear_message(random_model_path, tmp_path, monkeypatch):
+    import emotion_app.overlay
+
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+    monkeypatch.setattr(emotion_app.overlay, "EMOJI_DIR", tmp_path)
+    st.cache_resource.clear()
+    page = AppTest.from_file(PAGE, default_timeout=120).run()
+    st.cache_resource.clear()
+    assert not page.exception
+    assert "emoji image missing" in page.error[0].value
