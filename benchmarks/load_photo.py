@@ -1,0 +1,100 @@
+"""Load: N concurrent browser sessions on the photo page, each uploading photos for a fixed time.
+
+    python benchmarks/load_photo.py [--sessions 8] [--seconds 60]
+
+Starts `streamlit run photo_detect_emotions.py` on a free loopback port, opens N sessions in one
+headless Chromium (separate browser contexts = separate Streamlit sessions), and in each uploads a
+photo, waits for its result, and repeats with the next photo until time is up. Reports requests
+served, errors (a timeout, an exception box, or a wrong result) and latency percentiles. Traffic
+stays on 127.0.0.1 and the run stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import astronaut_bgr, machine, table  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
+
+
+def photos(directory: Path) -> list[Path]:
+    base = astronaut_bgr()
+    variants = {"astronaut.jpg": base, "mirrored.jpg": base[:, ::-1], "large.jpg": cv2.resize(base, (1600, 1600)),
+                "noface.png": np.full((300, 400, 3), 180, np.uint8)}
+    paths = []
+    for name, image in variants.items():
+        path = directory / name
+        cv2.imwrite(str(path), np.ascontiguousarray(image))
+        paths.append(path)
+    return paths
+
+
+async def session(browser, url: str, files: list[Path], deadline: float, index: int, stats: dict) -> None:
+    from playwright.async_api import expect
+
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(url, wait_until="domcontentloaded")
+        await expect(page.get_by_text("Emotion detector: photos")).to_be_visible(timeout=120_000)
+        upload = page.locator("input[type=file]").first
+        turn = index
+        while time.monotonic() < deadline:
+            photo = files[turn % len(files)]
+            turn += 1
+            expected = "No face found" if photo.name.startswith("noface") else "1 face(s) found"
+            start = time.monotonic()
+            try:
+                await upload.set_input_files(str(photo))
+                await expect(page.get_by_role("heading", name=photo.name)).to_be_visible(timeout=60_000)
+                await expect(page.get_by_text(expected).first).to_be_visible(timeout=60_000)
+                if await page.locator('[data-testid="stException"]').count():
+                    raise RuntimeError("exception box on the page")
+                stats["latencies"].append(time.monotonic() - start)
+            except Exception as error:  # counted and reported: the load test's whole point
+                stats["errors"].append(f"session {index}, {photo.name}: {type(error).__name__}: {str(error)[:120]}")
+    finally:
+        await context.close()
+
+
+async def run(sessions: int, seconds: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    stats: dict = {"latencies": [], "errors": []}
+    with tempfile.TemporaryDirectory() as directory, streamlit_server("photo_detect_emotions.py") as url:
+        files = photos(Path(directory))
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            deadline = time.monotonic() + seconds
+            await asyncio.gather(*(session(browser, url, files, deadline, i, stats) for i in range(sessions)))
+            await browser.close()
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    stats = asyncio.run(run(args.sessions, args.seconds))
+    latencies = np.array(stats["latencies"]) * 1000
+    print(f"{args.sessions} concurrent sessions for {args.seconds:.0f} s on the photo page; {machine()}\n")
+    row = [args.sessions, len(latencies), len(stats["errors"])]
+    row += [f"{np.percentile(latencies, q):.0f}" for q in (50, 90, 99)] if len(latencies) else ["-"] * 3
+    print(table(["sessions", "uploads served", "errors", "p50 ms", "p90 ms", "p99 ms"], [row]))
+    for error in stats["errors"][:10]:
+        print(f"- {error}")
+    return 1 if stats["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
