@@ -46,7 +46,7 @@ def test_largest_face_first(cascade, astronaut_bgr):
 
     canvas[50:562, 0:512] = astronaut_bgr
     canvas[200:456, 700:956] = cv2.resize(astronaut_bgr, (256, 256))
-    boxes = find_faces(to_gray(canvas), cascade, DetectionSettings(detect_side=1100))
+    boxes = find_faces(to_gray(canvas), cascade, DetectionSettings(detect_side=1100, min_face=0.05))
     assert len(boxes) == 2
     assert boxes[0][2] > boxes[1][2] and boxes[0][0] < 512
 

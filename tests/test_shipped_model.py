@@ -1,0 +1,49 @@
+"""The committed model honours its contract, and its recorded accuracy is what it really scores."""
+
+import json
+
+import numpy as np
+import pytest
+
+from emotion_app.labels import EMOTIONS
+from tests.conftest import SHARED_DATA, SHIPPED_MODEL
+
+METADATA = SHIPPED_MODEL.with_suffix(".json")
+
+
+def test_contract_and_size():
+    import keras
+
+    model = keras.saving.load_model(SHIPPED_MODEL)  # no custom objects
+    assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
+    assert SHIPPED_MODEL.stat().st_size < 10 * 2**20
+    faces = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype("float32")
+    assert np.allclose(np.asarray(model(faces)).sum(axis=1), 1, atol=1e-5)
+
+
+def test_metadata_describes_the_model():
+    metadata = json.loads(METADATA.read_text())
+    assert metadata["labels"] == list(EMOTIONS)
+    assert metadata["input"]["shape"] == [None, 48, 48, 1]
+    assert len(metadata["training"]["data_sha256"]) == 64
+    for split in ("PublicTest", "PrivateTest"):
+        assert 0 < metadata["metrics"][split]["accuracy"] <= 1
+
+
+def test_the_astronaut_smiles(shipped_predictor, astronaut_bgr):
+    faces = shipped_predictor.predict(astronaut_bgr)
+    assert len(faces) == 1 and faces[0].emotion == "happy"
+
+
+@pytest.mark.slow
+def test_recorded_privatetest_accuracy_is_real():
+    if not SHARED_DATA.exists():
+        pytest.skip(f"{SHARED_DATA} not present: the accuracy check needs FER2013")
+    from emotion_app.model import load_model
+    from training.data import load_fer2013_csv
+    from training.inference import predict_probabilities
+
+    recorded = json.loads(METADATA.read_text())["metrics"]["PrivateTest"]["accuracy"]
+    test = load_fer2013_csv(SHARED_DATA).split("PrivateTest")
+    predicted = predict_probabilities(load_model(SHIPPED_MODEL).keras_model, test.x).argmax(axis=1)
+    assert np.mean(predicted == test.y) == pytest.approx(recorded, abs=0.002)
