@@ -103,3 +103,19 @@ def write_y4m(path: Path, frame_bgr, frames: int = 50, fps: int = 25) -> Path:
         for _ in range(frames):
             handle.write(b"FRAME\n" + planes)
     return path
+
+
+@contextlib.contextmanager
+def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(1400, 1000)):
+    """Headless Chromium on ``url``, waiting until ``title`` shows; yields the Playwright page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            page.goto(url, wait_until="domcontentloaded")
+            expect(page.get_by_text(title)).to_be_visible(timeout=90_000)
+            yield page
+        finally:
+            browser.close()

@@ -2,36 +2,29 @@
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, require_chromium, screenshot_dir, streamlit_server
+from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(astronaut_jpeg)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(astronaut_jpeg[:300])
-    with streamlit_server("photo_detect_emotions.py") as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_text("Emotion detector: photos")).to_be_visible(timeout=90_000)
-            page.locator("input[type=file]").first.set_input_files([str(photo), str(broken)])
+    with streamlit_server("photo_detect_emotions.py") as url, open_page(url, "Emotion detector: photos") as page:
+        page.locator("input[type=file]").first.set_input_files([str(photo), str(broken)])
 
-            # The annotated image, the face panel with the shipped model's answer, and its message.
-            expect(page.get_by_text("1 face(s) found")).to_be_visible(timeout=90_000)
-            expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
-            expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
-            expect(page.get_by_text("congratulations", exact=False).first).to_be_visible()
-            expect(page.get_by_role("button", name="Download annotated image")).to_be_visible()
-            # The damaged file gets its own message; the good one was still processed.
-            expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
-            assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"), full_page=False)
-        finally:
-            browser.close()
+        # The annotated image, the face panel with the shipped model's answer, and its message.
+        expect(page.get_by_text("1 face(s) found")).to_be_visible(timeout=90_000)
+        expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
+        expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
+        expect(page.get_by_text("congratulations", exact=False).first).to_be_visible()
+        expect(page.get_by_role("button", name="Download annotated image")).to_be_visible()
+        # The damaged file gets its own message; the good one was still processed.
+        expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"))

@@ -6,14 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import (
-    CHROMIUM_ARGS,
-    chromium_path,
-    require_chromium,
-    screenshot_dir,
-    streamlit_server,
-    write_y4m,
-)
+from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, write_y4m
 
 pytestmark = pytest.mark.browser
 
@@ -27,42 +20,35 @@ GRAB_VIDEO_FRAME = """(video) => {
 
 def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astronaut_bgr):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     camera = np.full((480, 640, 3), 235, np.uint8)
     camera[:, 64:576] = cv2.resize(astronaut_bgr, (512, 480))
     clip = write_y4m(tmp_path / "face.y4m", camera)
-    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}"]
-    with streamlit_server("webcam_detect_emotions.py") as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=args)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_text("Emotion detector: live webcam")).to_be_visible(timeout=90_000)
-            expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
-            for control in ("Mirror view", "Show confidence on the video", "Face detection sensitivity"):
-                expect(page.get_by_text(control)).to_be_visible()
-            component = page.frame_locator('iframe[title*="webrtc"]').first
-            component.get_by_role("button", name="START").click(timeout=60_000)
+    camera_args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                   f"--use-file-for-fake-video-capture={clip}")
+    with (streamlit_server("webcam_detect_emotions.py") as url,
+          open_page(url, "Emotion detector: live webcam", camera_args) as page):
+        expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
+        for control in ("Mirror view", "Show confidence on the video", "Face detection sensitivity"):
+            expect(page.get_by_text(control)).to_be_visible()
+        component = page.frame_locator('iframe[title*="webrtc"]').first
+        component.get_by_role("button", name="START").click(timeout=60_000)
 
-            expect(page.get_by_text("Congratulations", exact=False).first).to_be_visible(timeout=90_000)
-            expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Congratulations", exact=False).first).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
 
-            video = component.locator("video").first
-            expect(video).to_be_visible(timeout=30_000)
-            page.wait_for_function("() => true")  # let a few processed frames arrive
-            page.wait_for_timeout(2000)
-            data_url = video.evaluate(GRAB_VIDEO_FRAME)
-            returned = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8),
-                                    cv2.IMREAD_COLOR)
-            sent = cv2.resize(camera[:, ::-1], (returned.shape[1], returned.shape[0]))  # mirror view is on
-            changed = (np.abs(returned.astype(int) - sent.astype(int)).max(axis=2) > 80).mean()
-            # Video compression changes pixels a little everywhere; the overlay changes some a lot.
-            assert 0.003 < changed < 0.25, f"{changed:.4f} of the pixels differ strongly from the camera input"
-            # The happy box colour (RGB 255, 200, 0) is on the returned frame, not on the input.
-            yellow = lambda img: ((img[..., 2] > 200) & (img[..., 1] > 160) & (img[..., 0] < 80)).sum()  # noqa: E731
-            assert yellow(returned) > yellow(sent) + 100
-            page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_page.png"))
-        finally:
-            browser.close()
+        video = component.locator("video").first
+        expect(video).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(2000)  # let a few processed frames arrive
+        data_url = video.evaluate(GRAB_VIDEO_FRAME)
+        returned = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8),
+                                cv2.IMREAD_COLOR)
+        sent = cv2.resize(camera[:, ::-1], (returned.shape[1], returned.shape[0]))  # mirror view is on
+        changed = (np.abs(returned.astype(int) - sent.astype(int)).max(axis=2) > 80).mean()
+        # Video compression changes pixels a little everywhere; the overlay changes some a lot.
+        assert 0.003 < changed < 0.25, f"{changed:.4f} of the pixels differ strongly from the camera input"
+        # The happy box colour (RGB 255, 200, 0) is on the returned frame, not on the input.
+        yellow = lambda img: ((img[..., 2] > 200) & (img[..., 1] > 160) & (img[..., 0] < 80)).sum()  # noqa: E731
+        assert yellow(returned) > yellow(sent) + 100
+        page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_page.png"))
