@@ -57,8 +57,24 @@ def mutated(draw, base) -> bytes:
 
 EXTREME_SIZES = st.sampled_from([(1, 1), (1, 10000), (10000, 1), (20000, 20000), (65535, 65535), (2, 50000)])
 
+@st.composite
+def face_photos(draw) -> bytes:
+    """The astronaut portrait (a real face) at a random size and format, so detection and
+    classification are fuzzed too, not only decoding."""
+    import cv2
+    from skimage import data
+
+    side = draw(st.integers(48, 400))
+    fmt = draw(st.sampled_from(("JPEG", "PNG", "WEBP")))
+    image = Image.fromarray(cv2.resize(data.astronaut(), (side, side)))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
 uploads = st.one_of(
     mutated(encoded_images()),
+    mutated(face_photos()),
     st.binary(max_size=2048),
     EXTREME_SIZES.map(lambda size: png_header(*size)),
 )
