@@ -70,3 +70,16 @@ def test_keeps_best_epoch_by_publictest_only(tiny_csv, tmp_path):
 
     faces = load_fer2013_csv(tiny_csv)
     assert set(np.unique(faces.split("Training").usage)) == {"Training"}
+
+
+@pytest.mark.slow
+def test_warm_restart_starts_from_an_earlier_model(tiny_csv, tmp_path):
+    import keras
+
+    first = tmp_path / "first.keras"
+    common = ["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--widths", "4,4,4", "--epochs", "1"]
+    assert main([*common, "--run-dir", str(tmp_path / "a"), "--out", str(first)]) == 0
+    assert main([*common, "--run-dir", str(tmp_path / "b"), "--out", str(tmp_path / "second.keras"),
+                 "--init-from", str(first)]) == 0
+    assert "starting from" in (tmp_path / "b" / "train.log").read_text()
+    assert keras.saving.load_model(tmp_path / "second.keras").output_shape == (None, 7)

@@ -56,6 +56,7 @@ class TrainConfig:
     erase: bool = True
     seed: int = 42
     limit: int = 0
+    init_from: str = ""
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
@@ -74,6 +75,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
     parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
+    parser.add_argument("--init-from", default="", help="start from this trained .keras model (a warm restart of "
+                        "our own network, e.g. the shipped one) instead of random weights")
     parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "main", help="checkpoints and logs")
     parser.add_argument("--out", type=Path, default=REPO / "models" / "emotion_cnn.keras", help="the model to ship")
     args = parser.parse_args(argv)
@@ -84,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
         data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate,
         class_weight_power=args.class_weight_power, widths=widths, erase=not args.no_erase,
-        seed=args.seed, limit=args.limit,
+        seed=args.seed, limit=args.limit, init_from=args.init_from,
     )
     return config, args.run_dir, args.out
 
@@ -100,6 +103,24 @@ def setup_logging(run_dir: Path) -> None:
 
 def _limited(data, limit: int):
     return data if not limit else type(data)(data.x[:limit], data.y[:limit], data.usage[:limit], data.rows[:limit])
+
+
+def start_from(model, path: Path) -> None:
+    """Copy the weights of an earlier model of ours, minus the calibration offset folded into it."""
+    import keras
+
+    from training.calibration import OUTPUT_LAYER
+    from training.metadata import metadata_path
+
+    earlier = keras.saving.load_model(path)
+    model.set_weights(earlier.get_weights())
+    meta = metadata_path(path)
+    offset = json.loads(meta.read_text()).get("training", {}).get("calibration_bias") if meta.exists() else None
+    if offset:
+        layer = model.get_layer(OUTPUT_LAYER)
+        kernel, bias = layer.get_weights()
+        layer.set_weights([kernel, bias - np.asarray(offset, dtype=bias.dtype)])
+    log.info("starting from %s%s", path, " (calibration offset removed)" if offset else "")
 
 
 def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
@@ -131,6 +152,8 @@ def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
              len(train_set), len(val_set), np.round(weights, 2).tolist())
 
     model = build_model(config.widths, config.block_dropout, config.dense_units, config.dense_dropout)
+    if config.init_from:
+        start_from(model, Path(config.init_from))
     trainer = keras.Sequential(
         [keras.Input(shape=model.input_shape[1:]),
          build_augmentation(config.seed, config.translate, config.rotate, config.zoom, config.erase),
