@@ -22,7 +22,10 @@ predictor, painter = ui.load_resources(language)
 ui.accuracy_note(predictor, language)
 
 uploads = st.file_uploader(ui.text(language, "upload"), type=list(ACCEPTED_TYPES), accept_multiple_files=True)
-with st.expander(ui.text(language, "snapshot")):
+# NOTE: the camera widget asks for camera permission as soon as it is drawn, so it is only drawn
+# when the user asks for it.
+snapshot = None
+if st.toggle(ui.text(language, "snapshot"), key="use_camera"):
     snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed")
 files = [(upload.name, upload.getvalue()) for upload in uploads or []]
 if snapshot is not None:

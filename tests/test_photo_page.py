@@ -67,3 +67,10 @@ def test_missing_emoji_is_a_clear_message(random_model_path, tmp_path, monkeypat
     st.cache_resource.clear()
     assert not page.exception
     assert "emoji image missing" in page.error[0].value
+
+
+def test_camera_only_when_asked_for(page):
+    page.run()
+    assert not page.get("camera_input")
+    page.toggle(key="use_camera").set_value(True).run()
+    assert not page.exception and len(page.get("camera_input")) == 1
