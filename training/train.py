@@ -202,7 +202,8 @@ def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
     trainer.fit(
         train_set.x.astype("float32"), targets, sample_weight=weights[train_set.y],
         validation_data=(val_set.x.astype("float32"), np.eye(7, dtype="float32")[val_set.y]),
-        batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
+        batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
+        verbose=1 if sys.stdout.isatty() else 0,  # a live progress bar in a terminal; per-epoch lines in the log
         callbacks=[
             keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
