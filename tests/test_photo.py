@@ -41,3 +41,13 @@ def test_bad_file_raises_image_error_and_others_still_work(random_predictor, pai
         except ImageError as error:
             outcomes.append(str(error))
     assert "not an image" in outcomes[0] and outcomes[1] == 1
+
+
+@pytest.mark.slow
+def test_fifty_megapixel_photo_works(random_predictor, painter):
+    import cv2
+
+    huge = np.full((6250, 8000, 3), 120, np.uint8)  # 50 MP
+    data = cv2.imencode(".jpg", huge, [cv2.IMWRITE_JPEG_QUALITY, 50])[1].tobytes()
+    result = analyze_photo(data, random_predictor, painter)
+    assert result.original_size == (8000, 6250) and result.annotated.shape[:2] == (1600, 2048)
