@@ -58,7 +58,7 @@ for i, (name, data) in enumerate(files, start=1):
             st.warning(ui.text(language, "no_face", name=name))
             st.caption(ui.text(language, "no_face_hint"))
         else:
-            st.caption(ui.text(language, "faces_found", n=len(result.predictions)))
+            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=name))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language)
 if progress is not None:

@@ -29,7 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Try a photo where faces are larger, well lit and looking at the camera, or raise the "
         "detection sensitivity in the sidebar.",
         "bad_file": "Could not read {name}: {reason}.",
-        "faces_found": "{n} face(s) found",
+        "faces_found": "{n} face(s) found in {name}",
         "face": "Face {i}",
         "confidence": "confidence",
         "download": "Download annotated image",
@@ -76,7 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Essayez une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
         "ou augmentez la sensibilité de la détection dans le panneau latéral.",
         "bad_file": "Impossible de lire {name} : {reason}.",
-        "faces_found": "{n} visage(s) trouvé(s)",
+        "faces_found": "{n} visage(s) trouvé(s) dans {name}",
         "face": "Visage {i}",
         "confidence": "confiance",
         "download": "Télécharger l'image annotée",

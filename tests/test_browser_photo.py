@@ -19,7 +19,7 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         page.locator("input[type=file]").first.set_input_files([str(photo), str(broken)])
 
         # The annotated image, the face panel with the shipped model's answer, and its message.
-        expect(page.get_by_text("1 face(s) found")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible(timeout=90_000)
         expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
         expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
         expect(page.get_by_text("congratulations", exact=False).first).to_be_visible()
