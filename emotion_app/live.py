@@ -110,13 +110,11 @@ class LiveAnalyzer:
         self._started = self._started if self._started is not None else now
         # NOTE: full Haar detection only every few frames, or when nothing is tracked; between
         # detections the last boxes are re-classified, which costs a fraction of a detection.
-        live = [t for t in self.tracker.tracks if t.missed == 0]
-        if self._frame_index % options.detect_every == 0 or not live:
-            boxes = self.predictor.find_faces(image, options.settings)
-        else:
-            boxes = [t.box for t in live]
+        live = [t.box for t in self.tracker.tracks if t.missed == 0]
+        detect = self._frame_index % options.detect_every == 0 or not live
         self._frame_index += 1
-        predictions = self.predictor.classify(image, boxes)
+        predictions = self.predictor.predict(image, options.settings, boxes=None if detect else live)
+        boxes = [p.box for p in predictions]
         tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]))
         smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))
         annotated = self.painter.draw(image, smoothed, options.language, show_confidence=options.show_probabilities)

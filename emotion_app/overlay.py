@@ -45,6 +45,22 @@ def _blend(canvas: np.ndarray, bgra: np.ndarray, x: int, y: int) -> None:
     region[:] = (patch[:, :, :3] * alpha + region * (1.0 - alpha)).astype(np.uint8)
 
 
+CACHE_LIMIT = 512  # patches per cache; a long live session sees many sizes and confidences
+
+
+def _cached(cache: dict, key, make):
+    """``cache[key]``, made on a miss; the cache is emptied when full so memory stays bounded.
+
+    NOTE: entries are only ever replaced by identical values, so concurrent writers are harmless.
+    """
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
 class Painter:
     """Holds the emoji images and the label font, loaded once; safe to share between threads."""
 
@@ -54,7 +70,6 @@ class Painter:
         if not font_path.is_file():
             raise AssetError(f"label font not found: {font_path}")
         self.font_path = font_path
-        # NOTE: these caches only ever gain identical values, so concurrent writers are harmless.
         self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
         self._sized: dict[tuple[str, int], np.ndarray] = {}
         self._labels: dict[tuple[str, int, str], np.ndarray] = {}
@@ -67,23 +82,21 @@ class Painter:
         return image
 
     def emoji(self, emotion: str, size: int) -> np.ndarray:
-        key = (emotion, size)
-        if key not in self._sized:
-            self._sized[key] = cv2.resize(self.emojis[emotion], (size, size), interpolation=cv2.INTER_AREA)
-        return self._sized[key]
+        return _cached(self._sized, (emotion, size),
+                       lambda: cv2.resize(self.emojis[emotion], (size, size), interpolation=cv2.INTER_AREA))
 
     def label(self, text: str, size: int, emotion: str) -> np.ndarray:
         """The label as a BGRA patch: white text on the class colour."""
-        key = (text, size, emotion)
-        if key not in self._labels:
-            font = self._fonts.setdefault(size, ImageFont.truetype(str(self.font_path), size))
-            left, top, right, bottom = font.getbbox(text)
-            pad = max(2, size // 4)
-            b, g, r = COLORS[emotion]
-            patch = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (r, g, b, 235))
-            ImageDraw.Draw(patch).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 255))
-            self._labels[key] = cv2.cvtColor(np.asarray(patch), cv2.COLOR_RGBA2BGRA)
-        return self._labels[key]
+        return _cached(self._labels, (text, size, emotion), lambda: self._render_label(text, size, emotion))
+
+    def _render_label(self, text: str, size: int, emotion: str) -> np.ndarray:
+        font = _cached(self._fonts, size, lambda: ImageFont.truetype(str(self.font_path), size))
+        left, top, right, bottom = font.getbbox(text)
+        pad = max(2, size // 4)
+        b, g, r = COLORS[emotion]
+        patch = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (r, g, b, 235))
+        ImageDraw.Draw(patch).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 255))
+        return cv2.cvtColor(np.asarray(patch), cv2.COLOR_RGBA2BGRA)
 
     @staticmethod
     def _emoji_spot(canvas: np.ndarray, box: tuple[int, int, int, int], size: int, gap: int) -> tuple[int, int]:

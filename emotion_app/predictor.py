@@ -85,12 +85,17 @@ class EmotionPredictor:
         return find_faces(to_gray(check_image(image)), self.cascade, settings or self.settings)
 
     def classify(self, image: np.ndarray, boxes: list[Box]) -> list[FacePrediction]:
-        """Emotions of the faces at ``boxes`` (e.g. tracked from an earlier frame)."""
-        gray = to_gray(check_image(image))
-        return to_predictions(boxes, self.model.probabilities(crop_faces(gray, boxes, self.margin)))
+        """Emotions of the faces at ``boxes`` (e.g. tracked from an earlier frame), no detection."""
+        return self.predict(image, boxes=boxes)
 
-    def predict(self, image: np.ndarray, settings: DetectionSettings | None = None) -> list[FacePrediction]:
-        """Every face in a BGR (or gray) uint8 image, largest first; ``[]`` when there is none."""
+    def predict(
+        self, image: np.ndarray, settings: DetectionSettings | None = None, boxes: list[Box] | None = None
+    ) -> list[FacePrediction]:
+        """Every face in a BGR (or gray) uint8 image, largest first; ``[]`` when there is none.
+
+        Given ``boxes``, detection is skipped and those faces are classified.
+        """
         gray = to_gray(check_image(image))
-        boxes = find_faces(gray, self.cascade, settings or self.settings)
+        if boxes is None:
+            boxes = find_faces(gray, self.cascade, settings or self.settings)
         return to_predictions(boxes, self.model.probabilities(crop_faces(gray, boxes, self.margin)))

@@ -50,3 +50,12 @@ def test_french_labels_render(painter):
 def test_missing_emoji_is_a_clear_error(tmp_path):
     with pytest.raises(AssetError, match="angry.png"):
         Painter(emoji_dir=tmp_path)
+
+
+def test_patch_caches_stay_bounded(painter):
+    from emotion_app.overlay import CACHE_LIMIT
+
+    for percent in range(101):
+        for size in range(12, 30):
+            painter.label(f"happy {percent}%", size, "happy")
+    assert len(painter._labels) <= CACHE_LIMIT
