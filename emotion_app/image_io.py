@@ -76,13 +76,9 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-def fit_within(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
-    """Shrink so the longer side is at most ``side`` (never enlarges)."""
-    return shrink(image, side)
-
-
-def shrink(image: np.ndarray, side: int) -> np.ndarray:
-    """Scale down so the longer side is ``side``; a 1-pixel-thin image stays at least 1 pixel thin."""
+def shrink(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """Scale down so the longer side is at most ``side`` (never enlarges); a 1-pixel-thin image
+    stays at least 1 pixel thin."""
     height, width = image.shape[:2]
     scale = side / max(height, width)
     if scale >= 1:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emotion_app.faces import DetectionSettings
-from emotion_app.image_io import decode_image, encode_png, fit_within
+from emotion_app.image_io import decode_image, encode_png, shrink
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
@@ -36,6 +36,6 @@ def analyze_photo(
     """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image."""
     image = decode_image(data)
     height, width = image.shape[:2]
-    working = fit_within(image)
+    working = shrink(image)
     predictions = predictor.predict(working, settings)
     return PhotoResult(painter.draw(working, predictions, language), predictions, (width, height))

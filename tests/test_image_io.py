@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion_app.image_io import MAX_PIXELS, ImageError, decode_image, encode_png, fit_within
+from emotion_app.image_io import MAX_PIXELS, ImageError, decode_image, encode_png, shrink
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -98,10 +98,10 @@ def test_tiny_images_decode():
     assert decode_image(encode(Image.new("RGB", (10, 10)), "PNG")).shape == (10, 10, 3)
 
 
-def test_fit_within_only_shrinks():
+def test_shrink_never_enlarges():
     small = np.zeros((100, 50, 3), np.uint8)
-    assert fit_within(small, 200) is small
-    assert fit_within(np.zeros((4000, 3000, 3), np.uint8), 2000).shape == (2000, 1500, 3)
+    assert shrink(small, 200) is small
+    assert shrink(np.zeros((4000, 3000, 3), np.uint8), 2000).shape == (2000, 1500, 3)
 
 
 def test_png_roundtrip():

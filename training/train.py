@@ -109,13 +109,12 @@ def start_from(model, path: Path) -> None:
     """Copy the weights of an earlier model of ours, minus the calibration offset folded into it."""
     import keras
 
+    from emotion_app.model import load_metadata
     from training.calibration import OUTPUT_LAYER
-    from training.metadata import metadata_path
 
     earlier = keras.saving.load_model(path)
     model.set_weights(earlier.get_weights())
-    meta = metadata_path(path)
-    offset = json.loads(meta.read_text()).get("training", {}).get("calibration_bias") if meta.exists() else None
+    offset = load_metadata(path).get("training", {}).get("calibration_bias")
     if offset:
         layer = model.get_layer(OUTPUT_LAYER)
         kernel, bias = layer.get_weights()
