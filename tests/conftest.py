@@ -35,6 +35,28 @@ def random_model_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def random_export(random_model_path, tmp_path_factory) -> tuple[Path, Path]:
+    """The random model's SavedModel and TFLite exports (slow: made once per session)."""
+    from training.export import export_all
+
+    return export_all(random_model_path, tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture
+def model_with_twin(random_model_path, random_export, tmp_path) -> Path:
+    """A copy of the random model with its TFLite twin paired beside it, as `export --twin` does."""
+    import shutil
+
+    from training.export import write_twin
+
+    copy = tmp_path / "emotion_cnn.keras"
+    shutil.copy(random_model_path, copy)
+    shutil.copy(random_model_path.with_suffix(".json"), copy.with_suffix(".json"))
+    write_twin(copy, random_export[1])
+    return copy
+
+
+@pytest.fixture(scope="session")
 def random_predictor(random_model_path):
     from emotion_app.predictor import EmotionPredictor
 

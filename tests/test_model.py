@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from emotion_app.labels import EMOTIONS
-from emotion_app.model import ModelError, load_model
+from emotion_app.model import ModelError, load_model, twin_path
 
 
 def test_loads_and_returns_probabilities(random_model_path):
@@ -52,3 +52,56 @@ def test_fast_path_matches_the_plain_keras_model(random_model_path):
     plain = np.asarray(model.keras_model(faces.astype("float32"), training=False))
     for batch in (faces[:1], faces[:4], faces):  # one trace must serve every batch size
         np.testing.assert_allclose(model.probabilities(batch), plain[: len(batch)], atol=1e-5)
+
+
+def test_a_model_without_twin_runs_on_tensorflow(random_model_path):
+    assert load_model(random_model_path).runtime == "tensorflow"
+    with pytest.raises(ModelError, match="there is no emotion_cnn.tflite"):
+        load_model(random_model_path, runtime="litert")
+
+
+@pytest.mark.slow
+def test_the_twin_serves_the_same_probabilities(model_with_twin):
+    fast, plain = load_model(model_with_twin), load_model(model_with_twin, runtime="tensorflow")
+    assert (fast.runtime, plain.runtime) == ("litert", "tensorflow")
+    faces = np.random.default_rng(2).integers(0, 256, (9, 48, 48, 1)).astype(np.uint8)
+    for batch in (faces[:1], faces[:4], faces, faces[:1]):  # batch size changes re-plan the interpreter
+        np.testing.assert_allclose(fast.probabilities(batch), plain.probabilities(batch), atol=1e-4)
+        assert (fast.probabilities(batch).argmax(1) == plain.probabilities(batch).argmax(1)).all()
+
+
+@pytest.mark.slow
+def test_a_stale_twin_is_never_served(model_with_twin):
+    metadata = json.loads(model_with_twin.with_suffix(".json").read_text())
+    metadata["tflite"]["keras_sha256"] = "0" * 64  # as if the .keras was retrained after the export
+    model_with_twin.with_suffix(".json").write_text(json.dumps(metadata))
+    assert load_model(model_with_twin).runtime == "tensorflow"
+    with pytest.raises(ModelError, match="not made from"):
+        load_model(model_with_twin, runtime="litert")
+
+
+@pytest.mark.slow
+def test_a_damaged_twin_falls_back_to_tensorflow(model_with_twin):
+    twin = twin_path(model_with_twin)
+    twin.write_bytes(twin.read_bytes()[:2000])
+    assert load_model(model_with_twin).runtime == "tensorflow"
+    with pytest.raises(ModelError, match="could not be loaded"):
+        load_model(model_with_twin, runtime="litert")
+
+
+@pytest.mark.slow
+def test_twin_interpreters_are_per_thread(model_with_twin):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = load_model(model_with_twin)
+    batches = [np.random.default_rng(i).integers(0, 256, (1 + i % 4, 48, 48, 1)).astype(np.uint8) for i in range(16)]
+    alone = [model.probabilities(b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(model.probabilities, batches * 4))
+    for i, result in enumerate(together):
+        np.testing.assert_array_equal(result, alone[i % len(batches)])
+
+
+def test_unknown_runtime_is_refused(random_model_path):
+    with pytest.raises(ValueError, match="runtime"):
+        load_model(random_model_path, runtime="onnx")

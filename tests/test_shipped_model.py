@@ -30,6 +30,16 @@ def test_metadata_describes_the_model():
         assert 0 < metadata["metrics"][split]["accuracy"] <= 1
 
 
+def test_the_app_serves_the_tflite_twin_of_this_exact_model():
+    from emotion_app.model import load_model, sha256_file, twin_path
+
+    assert json.loads(METADATA.read_text())["tflite"]["keras_sha256"] == sha256_file(SHIPPED_MODEL), (
+        "models/emotion_cnn.tflite was made from another .keras: run `python -m training.export --twin`"
+    )
+    assert twin_path(SHIPPED_MODEL).stat().st_size < 10 * 2**20
+    assert load_model(SHIPPED_MODEL).runtime == "litert"
+
+
 def test_the_astronaut_smiles(shipped_predictor, astronaut_bgr):
     faces = shipped_predictor.predict(astronaut_bgr)
     assert len(faces) == 1 and faces[0].emotion == "happy"
@@ -45,5 +55,8 @@ def test_recorded_privatetest_accuracy_is_real():
 
     recorded = json.loads(METADATA.read_text())["metrics"]["PrivateTest"]["accuracy"]
     test = load_fer2013_csv(SHARED_DATA).split("PrivateTest")
-    predicted = predict_probabilities(load_model(SHIPPED_MODEL).keras_model, test.x).argmax(axis=1)
+    model = load_model(SHIPPED_MODEL)
+    predicted = predict_probabilities(model.keras_model, test.x).argmax(axis=1)
     assert np.mean(predicted == test.y) == pytest.approx(recorded, abs=0.002)
+    served = np.concatenate([model.probabilities(batch) for batch in np.array_split(test.x, 64)]).argmax(axis=1)
+    assert model.runtime == "litert" and np.mean(served == predicted) > 0.999  # what the app serves

@@ -6,7 +6,6 @@ excluded, as in the data set's README) and what is wrong with it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from emotion_app.labels import NUM_CLASSES
+from emotion_app.model import sha256_file as sha256_of  # noqa: F401  (re-exported for the CLIs)
 
 IMAGE_SIZE = 48
 PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE
@@ -46,14 +46,6 @@ class FaceData:
 
     def __len__(self) -> int:
         return len(self.y)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _parse_pixels(pixels: pd.Series) -> np.ndarray:
