@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=300)
     args = parser.parse_args()
     ours, opencv_default = HaarCascade(DEFAULT_CASCADE), HaarCascade(OPENCV_DEFAULT)
-    earlier_photo = DetectionSettings(scale_factor=1.15, min_neighbors=5, min_face=0.06, min_face_px=0)
+    earlier_photo = DetectionSettings(scale_factor=1.15, min_neighbors=5, min_face=0.06, min_face_px=0, detect_side=640)
     earlier_live = DetectionSettings(scale_factor=1.1, min_neighbors=3, min_face=0.08, min_face_px=0, detect_side=320)
     candidates = {
         "fer (default cascade, full res, 1.1, min 50 px)": (opencv_default, None),
