@@ -83,3 +83,6 @@ def test_warm_restart_starts_from_an_earlier_model(tiny_csv, tmp_path):
                  "--init-from", str(first)]) == 0
     assert "starting from" in (tmp_path / "b" / "train.log").read_text()
     assert keras.saving.load_model(tmp_path / "second.keras").output_shape == (None, 7)
+    # The metadata counts the epochs of both runs, so the model card can say what it really took.
+    trained = json.loads((tmp_path / "second.json").read_text())["training"]
+    assert trained["epochs_done"] == 1 and trained["total_epochs"] == 2

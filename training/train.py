@@ -122,6 +122,19 @@ def start_from(model, path: Path) -> None:
     log.info("starting from %s%s", path, " (calibration offset removed)" if offset else "")
 
 
+def lineage(init_from: str, epochs: int, seconds: int) -> dict:
+    """Epochs and seconds including every earlier run a warm restart started from."""
+    if not init_from:
+        return {"total_epochs": epochs, "total_train_seconds": seconds}
+    from emotion_app.model import load_metadata
+
+    parent = load_metadata(Path(init_from)).get("training", {})
+    return {
+        "total_epochs": parent.get("total_epochs", parent.get("epochs_done", 0)) + epochs,
+        "total_train_seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0)) + seconds,
+    }
+
+
 def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
     import keras
 
@@ -226,6 +239,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
         training={**asdict(config), "data_sha256": sha256_of(Path(config.data)),
                   "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
                   "train_seconds": state["seconds_total"],
+                  **lineage(config.init_from, state["epochs_done"], state["seconds_total"]),
                   "calibration_bias": [round(float(b), 4) for b in bias.bias]},
     )
     log.info("wrote %s and its metadata", out)
