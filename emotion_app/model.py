@@ -8,7 +8,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -109,42 +108,58 @@ def twin_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".tflite")
 
 
-def choose_inference(keras_model, path: Path, metadata: dict, runtime: str = "auto") -> tuple[Callable, str]:
-    """LiteRT on the TFLite twin when there is one made from this very ``.keras`` file, else TensorFlow.
+def paired_twin(path: Path, metadata: dict) -> tuple[LiteRTInference | None, str]:
+    """LiteRT on the TFLite twin if there is one made from this very ``.keras`` file, else why not.
 
     The twin is trusted only if the metadata records the SHA-256 of the ``.keras`` file it was
     converted from (and parity-checked against, see ``training/export.py``), so retraining without
     re-exporting falls back to the slower but always-correct path instead of serving stale weights.
     """
-    if runtime not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
-    if runtime == "tensorflow":
-        return compile_inference(keras_model), "tensorflow"
     twin = twin_path(path)
     if not twin.is_file():
-        problem = f"there is no {twin.name}"
-    elif metadata.get("tflite", {}).get("keras_sha256") != sha256_file(path):
-        problem = f"{twin.name} was not made from this {path.name}"
-    else:
-        try:
-            return LiteRTInference(twin), "litert"
-        except ImportError:
-            problem = "ai-edge-litert is not installed"
-        except (ValueError, RuntimeError) as error:  # a damaged .tflite: the .keras still works
-            problem = f"{twin.name} could not be loaded ({error})"
-    if runtime == "litert":
-        raise ModelError(f"LiteRT cannot run {path.name}: {problem}. Run `python -m training.export --twin`.")
-    log.info("serving %s with TensorFlow: %s", path.name, problem)
-    return compile_inference(keras_model), "tensorflow"
+        return None, f"there is no {twin.name}"
+    if metadata.get("tflite", {}).get("keras_sha256") != sha256_file(path):
+        return None, f"{twin.name} was not made from this {path.name}"
+    try:
+        return LiteRTInference(twin), ""
+    except ImportError:
+        return None, "ai-edge-litert is not installed"
+    except (ValueError, RuntimeError) as error:  # a damaged .tflite: the .keras still works
+        return None, f"{twin.name} could not be loaded ({error})"
 
 
-@dataclass(frozen=True)
+def load_keras(path: Path):
+    """The ``.keras`` file in Keras safe mode (no arbitrary code), checked against the contract."""
+    import keras
+
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged zip/config; all mean "unusable"
+        reason = f"{type(error).__name__}: {error}"
+        raise ModelError(f"Model file {path} could not be loaded ({reason}). {HOW_TO_GET}") from None
+    if tuple(model.input_shape) != (None, 48, 48, 1) or tuple(model.output_shape) != (None, len(EMOTIONS)):
+        raise ModelError(
+            f"Model file {path} has input {model.input_shape} and output {model.output_shape}; "
+            f"expected (None, 48, 48, 1) and (None, {len(EMOTIONS)}). {HOW_TO_GET}"
+        )
+    return model
+
+
 class LoadedModel:
-    keras_model: object
-    metadata: dict
-    path: Path
-    infer: Callable[[np.ndarray], np.ndarray]
-    runtime: str = "tensorflow"  # which of RUNTIMES ``infer`` runs on
+    """The model as the app calls it: ``probabilities`` on the fastest runtime that matches the file."""
+
+    def __init__(self, path: Path, metadata: dict, infer: Callable[[np.ndarray], np.ndarray], runtime: str,
+                 keras_model=None) -> None:
+        self.path, self.metadata, self.infer, self.runtime = path, metadata, infer, runtime
+        self._keras_model = keras_model
+
+    @property
+    def keras_model(self):
+        """The Keras model (for training, evaluation and exports). Served from LiteRT, the app never
+        needs it, so TensorFlow is imported only when this is first asked for."""
+        if self._keras_model is None:
+            self._keras_model = load_keras(self.path)
+        return self._keras_model
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         """``(N, 48, 48, 1)`` faces (0..255) to ``(N, 7)`` probabilities, in one call."""
@@ -164,28 +179,28 @@ def load_metadata(model_path: Path) -> dict:
 
 
 def load_model(path: str | Path | None = None, runtime: str | None = None) -> LoadedModel:
-    """Load with Keras safe mode (no arbitrary code) and check shapes and labels.
+    """Load the model and check it against the contract (shapes, labels in FER2013 order).
 
-    ``runtime`` (default ``$EMOTION_APP_RUNTIME`` or "auto"): see ``choose_inference``.
+    ``runtime`` (default ``$EMOTION_APP_RUNTIME``, else "auto"): "auto" serves the paired TFLite twin
+    through LiteRT when there is one (see ``paired_twin``) and the ``.keras`` through TensorFlow
+    otherwise; "litert" and "tensorflow" insist on one.
     """
     path = Path(path) if path is not None else default_model_path()
+    runtime = runtime or os.environ.get("EMOTION_APP_RUNTIME", "auto")
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
     if not path.is_file():
         raise ModelError(f"Model file not found: {path}. {HOW_TO_GET}")
-    import keras
-
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises many types for a damaged zip/config; all mean "unusable"
-        reason = f"{type(error).__name__}: {error}"
-        raise ModelError(f"Model file {path} could not be loaded ({reason}). {HOW_TO_GET}") from None
-    if tuple(model.input_shape) != (None, 48, 48, 1) or tuple(model.output_shape) != (None, len(EMOTIONS)):
-        raise ModelError(
-            f"Model file {path} has input {model.input_shape} and output {model.output_shape}; "
-            f"expected (None, 48, 48, 1) and (None, {len(EMOTIONS)}). {HOW_TO_GET}"
-        )
     metadata = load_metadata(path)
     labels = metadata.get("labels", list(EMOTIONS))
     if list(labels) != list(EMOTIONS):
         raise ModelError(f"Model metadata lists labels {labels}, expected {list(EMOTIONS)} in that order")
-    infer, chosen = choose_inference(model, path, metadata, runtime or os.environ.get("EMOTION_APP_RUNTIME", "auto"))
-    return LoadedModel(keras_model=model, metadata=metadata, path=path, infer=infer, runtime=chosen)
+    if runtime != "tensorflow":
+        twin, problem = paired_twin(path, metadata)
+        if twin is not None:
+            return LoadedModel(path, metadata, twin, "litert")
+        if runtime == "litert":
+            raise ModelError(f"LiteRT cannot run {path.name}: {problem}. Run `python -m training.export --twin`.")
+        log.info("serving %s with TensorFlow: %s", path.name, problem)
+    model = load_keras(path)
+    return LoadedModel(path, metadata, compile_inference(model), "tensorflow", keras_model=model)

@@ -60,3 +60,24 @@ def test_recorded_privatetest_accuracy_is_real():
     assert np.mean(predicted == test.y) == pytest.approx(recorded, abs=0.002)
     served = np.concatenate([model.probabilities(batch) for batch in np.array_split(test.x, 64)]).argmax(axis=1)
     assert model.runtime == "litert" and np.mean(served == predicted) > 0.999  # what the app serves
+
+
+def test_serving_from_the_twin_never_imports_tensorflow():
+    """Cold start and memory: with the twin, a page process needs neither TensorFlow nor Keras."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import sys, numpy as np\n"
+        "from emotion_app.predictor import EmotionPredictor\n"
+        "import emotion_app.ui, emotion_app.live, emotion_app.photo\n"
+        "predictor = EmotionPredictor()\n"
+        "predictor.predict(np.zeros((240, 320, 3), np.uint8))\n"
+        "predictor.predict(np.zeros((240, 320, 3), np.uint8), boxes=[(10, 10, 100, 100)])\n"
+        "print(predictor.model.runtime, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["litert", "False", "False"]
