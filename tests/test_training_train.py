@@ -20,6 +20,12 @@ def test_smoke_training_writes_a_loadable_model_and_resumes(tiny_csv, tmp_path):
     assert metadata["labels"][0] == "angry" and len(metadata["training"]["data_sha256"]) == 64
     assert (run_dir / "train.log").read_text().count("epoch 1/1") == 1
 
+    # --finish-only calibrates and writes the best checkpoint again without another epoch.
+    out.unlink()
+    assert main([*args, "--epochs", "1", "--finish-only"]) == 0
+    assert keras.saving.load_model(out).output_shape == (None, 7)
+    assert (run_dir / "train.log").read_text().count("epoch 1/1") == 1
+
     # Another config in the same run directory is refused rather than silently mixed.
     with pytest.raises(SystemExit, match="another configuration"):
         main([*args, "--epochs", "2"])

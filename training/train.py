@@ -59,7 +59,7 @@ class TrainConfig:
     init_from: str = ""
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, bool]:
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=defaults.data, help="FER2013 CSV (.csv or .csv.gz)")
@@ -79,6 +79,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
                         "our own network, e.g. the shipped one) instead of random weights")
     parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "main", help="checkpoints and logs")
     parser.add_argument("--out", type=Path, default=REPO / "models" / "emotion_cnn.keras", help="the model to ship")
+    parser.add_argument("--finish-only", action="store_true", help="train no further: calibrate the run's best "
+                        "checkpoint again and write --out (e.g. after a change to the calibration)")
     args = parser.parse_args(argv)
     widths = tuple(int(w) for w in args.widths.split(","))
     if len(widths) != 3:
@@ -89,7 +91,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path]:
         class_weight_power=args.class_weight_power, widths=widths, erase=not args.no_erase,
         seed=args.seed, limit=args.limit, init_from=args.init_from,
     )
-    return config, args.run_dir, args.out
+    return config, args.run_dir, args.out, args.finish_only
 
 
 def setup_logging(run_dir: Path) -> None:
@@ -135,7 +137,7 @@ def lineage(init_from: str, epochs: int, seconds: int) -> dict:
     }
 
 
-def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
+def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = False) -> dict:
     import keras
 
     from training.calibration import calibrate_class_bias
@@ -210,22 +212,27 @@ def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
             state["epochs_done"] = epoch + 1
             state_path.write_text(json.dumps(state, indent=2))
 
-    started = time.time()
-    trainer.fit(
-        train_set.x.astype("float32"), targets, sample_weight=weights[train_set.y],
-        validation_data=(val_set.x.astype("float32"), np.eye(7, dtype="float32")[val_set.y]),
-        batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-        verbose=1 if sys.stdout.isatty() else 0,  # a live progress bar in a terminal; per-epoch lines in the log
-        callbacks=[
-            keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-            KeepBest(),
-        ],
-    )
+    if finish_only:
+        if not best_path.exists():
+            raise SystemExit(f"{run_dir} has no best checkpoint to finish: train it first")
+    else:
+        started = time.time()
+        trainer.fit(
+            train_set.x.astype("float32"), targets, sample_weight=weights[train_set.y],
+            validation_data=(val_set.x.astype("float32"), np.eye(7, dtype="float32")[val_set.y]),
+            batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
+            verbose=1 if sys.stdout.isatty() else 0,  # a live progress bar in a terminal; per-epoch lines in the log
+            callbacks=[
+                keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+                keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+                KeepBest(),
+            ],
+        )
+        state = json.loads(state_path.read_text())
+        state["seconds_this_invocation"] = round(time.time() - started)
+        state["seconds_total"] = state.get("seconds_total", 0) + state["seconds_this_invocation"]
+        state_path.write_text(json.dumps(state, indent=2))
     state = json.loads(state_path.read_text())
-    state["seconds_this_invocation"] = round(time.time() - started)
-    state["seconds_total"] = state.get("seconds_total", 0) + state["seconds_this_invocation"]
-    state_path.write_text(json.dumps(state, indent=2))
 
     best = keras.saving.load_model(best_path)
     bias = calibrate_class_bias(best, val_set.x, val_set.y)
@@ -247,9 +254,9 @@ def train(config: TrainConfig, run_dir: Path, out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, run_dir, out = parse_args(argv)
+    config, run_dir, out, finish_only = parse_args(argv)
     try:
-        train(config, run_dir, out)
+        train(config, run_dir, out, finish_only)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
