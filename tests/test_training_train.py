@@ -89,6 +89,14 @@ def test_warm_restart_starts_from_an_earlier_model(tiny_csv, tmp_path):
                  "--init-from", str(first)]) == 0
     assert "starting from" in (tmp_path / "b" / "train.log").read_text()
     assert keras.saving.load_model(tmp_path / "second.keras").output_shape == (None, 7)
-    # The metadata counts the epochs of both runs, so the model card can say what it really took.
+    # The metadata counts the epochs of both runs, so the model card can say what it really took,
+    # and finishing the second run again (its --out is now written) must not count the first twice.
     trained = json.loads((tmp_path / "second.json").read_text())["training"]
     assert trained["epochs_done"] == 1 and trained["total_epochs"] == 2
+    import shutil
+
+    shutil.copy(tmp_path / "second.keras", first)  # as when --out is the model --init-from named
+    shutil.copy(tmp_path / "second.json", first.with_suffix(".json"))
+    assert main([*common, "--run-dir", str(tmp_path / "b"), "--out", str(tmp_path / "second.keras"),
+                 "--init-from", str(first), "--finish-only"]) == 0
+    assert json.loads((tmp_path / "second.json").read_text())["training"]["total_epochs"] == 2

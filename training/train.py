@@ -124,17 +124,15 @@ def start_from(model, path: Path) -> None:
     log.info("starting from %s%s", path, " (calibration offset removed)" if offset else "")
 
 
-def lineage(init_from: str, epochs: int, seconds: int) -> dict:
-    """Epochs and seconds including every earlier run a warm restart started from."""
+def parent_totals(init_from: str) -> dict:
+    """Epochs and seconds that went into the model a warm restart starts from (zero for none)."""
     if not init_from:
-        return {"total_epochs": epochs, "total_train_seconds": seconds}
+        return {"epochs": 0, "seconds": 0}
     from emotion_app.model import load_metadata
 
     parent = load_metadata(Path(init_from)).get("training", {})
-    return {
-        "total_epochs": parent.get("total_epochs", parent.get("epochs_done", 0)) + epochs,
-        "total_train_seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0)) + seconds,
-    }
+    return {"epochs": parent.get("total_epochs", parent.get("epochs_done", 0)),
+            "seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0))}
 
 
 def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = False) -> dict:
@@ -188,6 +186,10 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
 
     best_path = run_dir / "best.keras"
     state_path = run_dir / "state.json"
+    if not state_path.exists():
+        # NOTE: read now, while --init-from is still the parent: with the default --out the run
+        # overwrites that very file at the end.
+        state_path.write_text(json.dumps({"best_val_accuracy": -1.0, "parent": parent_totals(config.init_from)}))
 
     class KeepBest(keras.callbacks.Callback):
         """Saves the served model (no augmentation) whenever PublicTest accuracy improves.
@@ -233,7 +235,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
         state["seconds_total"] = state.get("seconds_total", 0) + state["seconds_this_invocation"]
         state_path.write_text(json.dumps(state, indent=2))
     state = json.loads(state_path.read_text())
-
+    parent = state.get("parent") or parent_totals(config.init_from)  # run dirs from before "parent" was kept
     best = keras.saving.load_model(best_path)
     bias = calibrate_class_bias(best, val_set.x, val_set.y)
     log.info("PublicTest calibration: class bias %s", np.round(bias.bias, 3).tolist())
@@ -246,7 +248,8 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
         training={**asdict(config), "data_sha256": sha256_of(Path(config.data)),
                   "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
                   "train_seconds": state["seconds_total"],
-                  **lineage(config.init_from, state["epochs_done"], state["seconds_total"]),
+                  "total_epochs": parent["epochs"] + state["epochs_done"],
+                  "total_train_seconds": parent["seconds"] + state["seconds_total"],
                   "calibration_bias": [round(float(b), 4) for b in bias.bias]},
     )
     log.info("wrote %s and its metadata", out)
