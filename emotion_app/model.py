@@ -187,8 +187,8 @@ def load_model(path: str | Path | None = None, runtime: str | None = None) -> Lo
     """
     path = Path(path) if path is not None else default_model_path()
     runtime = runtime or os.environ.get("EMOTION_APP_RUNTIME", "auto")
-    if runtime not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
+    if runtime not in RUNTIMES:  # a ModelError, so a mistyped $EMOTION_APP_RUNTIME is a page message
+        raise ModelError(f"the model runtime (EMOTION_APP_RUNTIME) must be one of {RUNTIMES}, got {runtime!r}")
     if not path.is_file():
         raise ModelError(f"Model file not found: {path}. {HOW_TO_GET}")
     metadata = load_metadata(path)

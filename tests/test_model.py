@@ -102,6 +102,9 @@ def test_twin_interpreters_are_per_thread(model_with_twin):
         np.testing.assert_array_equal(result, alone[i % len(batches)])
 
 
-def test_unknown_runtime_is_refused(random_model_path):
-    with pytest.raises(ValueError, match="runtime"):
+def test_unknown_runtime_is_refused(random_model_path, monkeypatch):
+    with pytest.raises(ModelError, match="runtime"):
         load_model(random_model_path, runtime="onnx")
+    monkeypatch.setenv("EMOTION_APP_RUNTIME", "gpu")
+    with pytest.raises(ModelError, match="EMOTION_APP_RUNTIME.*'gpu'"):
+        load_model(random_model_path)
