@@ -27,7 +27,7 @@ def main() -> None:
     from emotion_app.model import load_model
 
     test = load_fer2013_csv(csv).split("PrivateTest")
-    model = load_model().keras_model
+    model = load_model(runtime="tensorflow").keras_model  # no unused LiteRT twin
     results = {
         "ours (single pass)": summarize(test.y, predict_probabilities(model, test.x).argmax(axis=1)),
         "ours (flip TTA)": summarize(test.y, predict_probabilities(model, test.x, flip=True).argmax(axis=1)),

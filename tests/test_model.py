@@ -70,23 +70,26 @@ def test_the_twin_serves_the_same_probabilities(model_with_twin):
         assert (fast.probabilities(batch).argmax(1) == plain.probabilities(batch).argmax(1)).all()
 
 
+def assert_twin_refused(path, reason: str) -> None:
+    """"auto" quietly serves the .keras through TensorFlow; "litert" refuses, saying why."""
+    assert load_model(path).runtime == "tensorflow"
+    with pytest.raises(ModelError, match=reason):
+        load_model(path, runtime="litert")
+
+
 @pytest.mark.slow
 def test_a_stale_twin_is_never_served(model_with_twin):
     metadata = json.loads(model_with_twin.with_suffix(".json").read_text())
     metadata["tflite"]["keras_sha256"] = "0" * 64  # as if the .keras was retrained after the export
     model_with_twin.with_suffix(".json").write_text(json.dumps(metadata))
-    assert load_model(model_with_twin).runtime == "tensorflow"
-    with pytest.raises(ModelError, match="not made from"):
-        load_model(model_with_twin, runtime="litert")
+    assert_twin_refused(model_with_twin, "not made from")
 
 
 @pytest.mark.slow
 def test_a_damaged_twin_falls_back_to_tensorflow(model_with_twin):
     twin = twin_path(model_with_twin)
     twin.write_bytes(twin.read_bytes()[:2000])
-    assert load_model(model_with_twin).runtime == "tensorflow"
-    with pytest.raises(ModelError, match="could not be loaded"):
-        load_model(model_with_twin, runtime="litert")
+    assert_twin_refused(model_with_twin, "could not be loaded")
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from emotion_app.labels import NUM_CLASSES
-from emotion_app.model import sha256_file as sha256_of  # noqa: F401  (re-exported for the CLIs)
 
 IMAGE_SIZE = 48
 PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE

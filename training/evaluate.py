@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.labels import EMOTIONS
-from training.data import DEFAULT_DATA, DataError, load_fer2013_csv, sha256_of
+from emotion_app.model import sha256_file
+from training.data import DEFAULT_DATA, DataError, load_fer2013_csv
 from training.inference import predict_probabilities
 from training.metrics import summarize
 
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.metadata import write_metadata
 
     try:
-        model = load_model(args.model).keras_model
+        model = load_model(args.model, runtime="tensorflow").keras_model  # no unused LiteRT twin
         results = evaluate(model, args.data)
     except (DataError, ModelError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     for split, metrics in results.items():
         plot_confusion(np.array(metrics["confusion_matrix"]), f"{split}: accuracy {metrics['accuracy']:.3f}",
                        args.docs / f"confusion_{split}.png")
-    data_sha = sha256_of(args.data)
+    data_sha = sha256_file(args.data)
     (args.docs / "EVALUATION.md").write_text(report_markdown(results, args.model.resolve(), args.data, data_sha))
     if not args.no_metadata:
         write_metadata(args.model, metrics={**results, "data_sha256": data_sha})

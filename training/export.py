@@ -87,7 +87,7 @@ def export_tflite(saved_model_dir: Path, path: Path) -> Path:
 def export_all(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
     from emotion_app.model import load_model
 
-    model = load_model(model_path).keras_model
+    model = load_model(model_path, runtime="tensorflow").keras_model  # no unused LiteRT twin
     out_dir.mkdir(parents=True, exist_ok=True)
     saved_model = export_saved_model(model, out_dir / "saved_model" / "1")
     tflite = export_tflite(saved_model, out_dir / "emotion_cnn.tflite")

@@ -26,7 +26,7 @@ def predict_csv(csv_path: Path, out_path: Path, model_path: Path, flip: bool = F
     from emotion_app.model import load_model
 
     faces = load_fer2013_csv(csv_path, require_labels=False, require_usage=False)
-    model = load_model(model_path).keras_model
+    model = load_model(model_path, runtime="tensorflow").keras_model  # no unused LiteRT twin
     predictions = predict_probabilities(model, faces.x, flip=flip).argmax(axis=1)
     frame = pd.DataFrame({"predictions": predictions.astype(np.int64)})
     frame.to_csv(out_path, index=False)

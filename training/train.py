@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion_app.model import sha256_file
 from training.data import (
     DEFAULT_DATA,
     DEFAULT_FERPLUS,
@@ -27,7 +28,6 @@ from training.data import (
     class_weights,
     load_fer2013_csv,
     load_ferplus_targets,
-    sha256_of,
     soft_targets,
 )
 
@@ -245,7 +245,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
     best.save(out)
     metadata = write_metadata(
         out,
-        training={**asdict(config), "data_sha256": sha256_of(Path(config.data)),
+        training={**asdict(config), "data_sha256": sha256_file(Path(config.data)),
                   "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
                   "train_seconds": state["seconds_total"],
                   "total_epochs": parent["epochs"] + state["epochs_done"],
