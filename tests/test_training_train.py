@@ -20,6 +20,15 @@ def test_smoke_training_writes_a_loadable_model_and_resumes(tiny_csv, tmp_path):
     assert metadata["labels"][0] == "angry" and len(metadata["training"]["data_sha256"]) == 64
     assert (run_dir / "train.log").read_text().count("epoch 1/1") == 1
 
+    # Shipped with BN statistics of the clean Training faces, not the augmented training batches.
+    from training.batchnorm import clean_sample
+    from training.data import load_fer2013_csv
+
+    clean = clean_sample(load_fer2013_csv(tiny_csv).split("Training").x, seed=42)
+    first_bn = model.get_layer("bn1_1")
+    inputs = np.asarray(keras.Model(model.inputs, first_bn.input)(clean, training=False))
+    assert np.allclose(first_bn.get_weights()[2], inputs.mean(axis=(0, 1, 2)), atol=1e-5)
+
     # --finish-only calibrates and writes the best checkpoint again without another epoch.
     out.unlink()
     assert main([*args, "--epochs", "1", "--finish-only"]) == 0
