@@ -40,7 +40,7 @@ def test_statistics_are_those_of_the_faces_and_independent_of_the_old_ones():
     settled = [w.copy() for w in model.get_weights()]
     _scramble_statistics(model, 2)
     reestimate_batch_norm(model, faces)
-    assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(settled, model.get_weights()))
+    assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(settled, model.get_weights(), strict=True))
 
 
 def test_learned_weights_are_untouched():
@@ -52,7 +52,7 @@ def test_learned_weights_are_untouched():
     reestimate_batch_norm(model, _faces())
     for layer in model.layers:
         kept = before[layer.name][:2] if isinstance(layer, keras.layers.BatchNormalization) else before[layer.name]
-        assert all(np.array_equal(a, b) for a, b in zip(kept, layer.get_weights()))
+        assert all(np.array_equal(a, b) for a, b in zip(kept, layer.get_weights(), strict=True))
 
 
 def test_a_branching_model_is_refused():

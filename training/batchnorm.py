@@ -20,7 +20,7 @@ def _chain(model) -> list:
     import keras
 
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    for previous, layer in zip(layers, layers[1:]):
+    for previous, layer in zip(layers, layers[1:], strict=False):
         if layer.input is not previous.output:
             raise ValueError(f"{model.name} is not a plain chain of layers at {layer.name}")
     return layers

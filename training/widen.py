@@ -45,7 +45,7 @@ def widen_model(model, widths: tuple[int, int, int], seed: int = 0):
     wide = build_model(widths, model.get_layer("drop1").rate, dense.units, model.get_layer("drop_dense").rate)
 
     incoming_source, incoming_share = np.zeros(1, dtype=int), np.ones(1)  # the single gray channel
-    for block, (old, new) in enumerate(zip(old_widths, widths), start=1):
+    for block, (old, new) in enumerate(zip(old_widths, widths, strict=True), start=1):
         for conv in (1, 2):
             source, share = _mapping(old, new, rng)
             (kernel,) = model.get_layer(f"conv{block}_{conv}").get_weights()
