@@ -52,7 +52,7 @@ def test_learned_weights_are_untouched():
     reestimate_batch_norm(model, _faces())
     for layer in model.layers:
         kept = before[layer.name][:2] if isinstance(layer, keras.layers.BatchNormalization) else before[layer.name]
-        assert all(np.array_equal(a, b) for a, b in zip(kept, layer.get_weights(), strict=True))
+        assert all(np.array_equal(a, b) for a, b in zip(kept, layer.get_weights()[: len(kept)], strict=True))
 
 
 def test_a_branching_model_is_refused():
