@@ -29,12 +29,12 @@ def test_statistics_are_those_of_the_faces_and_independent_of_the_old_ones():
     _scramble_statistics(model, 1)
     reestimate_batch_norm(model, faces, batch_size=24)
     first = model.get_layer("bn1_1")
-    inputs = np.asarray(keras.Model(model.inputs, first.input)(faces, training=False))
+    inputs = np.asarray(keras.Model(model.input, first.input)(faces, training=False))
     _, _, mean, variance = first.get_weights()
     assert np.allclose(mean, inputs.mean(axis=(0, 1, 2)), atol=1e-5)
     assert np.allclose(variance, inputs.var(axis=(0, 1, 2)), rtol=1e-4)
     dense = model.get_layer("bn_dense")
-    inputs = np.asarray(keras.Model(model.inputs, dense.input)(faces, training=False))  # after the re-estimated BNs
+    inputs = np.asarray(keras.Model(model.input, dense.input)(faces, training=False))  # after the re-estimated BNs
     assert np.allclose(dense.get_weights()[2], inputs.mean(axis=0), atol=1e-4)
 
     settled = [w.copy() for w in model.get_weights()]

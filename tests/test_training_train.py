@@ -26,7 +26,7 @@ def test_smoke_training_writes_a_loadable_model_and_resumes(tiny_csv, tmp_path):
 
     clean = clean_sample(load_fer2013_csv(tiny_csv).split("Training").x, seed=42)
     first_bn = model.get_layer("bn1_1")
-    inputs = np.asarray(keras.Model(model.inputs, first_bn.input)(clean, training=False))
+    inputs = np.asarray(keras.Model(model.input, first_bn.input)(clean, training=False))
     assert np.allclose(first_bn.get_weights()[2], inputs.mean(axis=(0, 1, 2)), atol=1e-5)
 
     # --finish-only calibrates and writes the best checkpoint again without another epoch.
