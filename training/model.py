@@ -10,6 +10,19 @@ from emotion_app.labels import NUM_CLASSES
 INPUT_SHAPE = (48, 48, 1)
 
 
+def parse_widths(text: str) -> tuple[int, int, int]:
+    """``--widths 40,80,160`` to the conv widths of the three blocks (an argparse ``type``)."""
+    import argparse
+
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"takes three comma-separated positive integers, not {text!r}")
+    return widths
+
+
 def build_model(
     widths: tuple[int, int, int] = (32, 64, 128),
     block_dropout: float = 0.15,

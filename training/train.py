@@ -31,6 +31,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
+from training.model import parse_widths
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("training")
@@ -72,7 +73,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--class-weight-power", type=float, default=defaults.class_weight_power,
                         help="0 = no class reweighting, 1 = fully balanced")
-    parser.add_argument("--widths", default=",".join(map(str, defaults.widths)), help="conv widths of the 3 blocks")
+    parser.add_argument("--widths", type=parse_widths, default=",".join(map(str, defaults.widths)),
+                        help="conv widths of the 3 blocks")
     parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
@@ -83,13 +85,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
     parser.add_argument("--finish-only", action="store_true", help="train no further: calibrate the run's best "
                         "checkpoint again and write --out (e.g. after a change to the calibration)")
     args = parser.parse_args(argv)
-    widths = tuple(int(w) for w in args.widths.split(","))
-    if len(widths) != 3:
-        parser.error("--widths takes three comma-separated integers")
     config = TrainConfig(
         data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate,
-        class_weight_power=args.class_weight_power, widths=widths, erase=not args.no_erase,
+        class_weight_power=args.class_weight_power, widths=args.widths, erase=not args.no_erase,
         seed=args.seed, limit=args.limit, init_from=args.init_from,
     )
     return config, args.run_dir, args.out, args.finish_only

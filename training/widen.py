@@ -1,6 +1,6 @@
 """Widen a trained emotion CNN without changing what it computes (Net2WiderNet, Chen et al. 2016).
 
-    python -m training.widen --from runs/restart3/best.keras --widths 40,80,160 --out runs/wide/init.keras
+    python -m training.widen --from models/emotion_cnn.keras --widths 40,80,160 --out runs/wide/init.keras
 
 The 32-64-128 network stopped improving at 0.71 clean training accuracy (PublicTest 0.66): it
 underfits, and a wider net trained from scratch costs more CPU epochs than one session has. So the
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.model import load_metadata  # first: emotion_app loads aiortc before TensorFlow
+from training.model import build_model, parse_widths
 
 BLOCKS = 3
 
@@ -37,8 +38,6 @@ def _mapping(old: int, new: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
 def widen_model(model, widths: tuple[int, int, int], seed: int = 0):
     """A ``build_model(widths)`` network computing the same function as ``model`` (inference mode)."""
-    from training.model import build_model
-
     rng = np.random.default_rng(seed)
     old_widths = tuple(model.get_layer(f"conv{b}_1").filters for b in range(1, BLOCKS + 1))
     dense = model.get_layer("dense")
@@ -67,7 +66,8 @@ def widen_model(model, widths: tuple[int, int, int], seed: int = 0):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a trained .keras model of ours")
-    parser.add_argument("--widths", required=True, help="new conv widths of the 3 blocks, e.g. 40,80,160")
+    parser.add_argument("--widths", type=parse_widths, required=True,
+                        help="new conv widths of the 3 blocks, e.g. 40,80,160")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.metadata import write_metadata
 
-    widths = tuple(int(w) for w in args.widths.split(","))
-    if len(widths) != BLOCKS:
-        parser.error("--widths takes three comma-separated integers")
+    widths = args.widths
     try:
         wide = widen_model(keras.saving.load_model(args.source), widths, args.seed)
     except ValueError as error:
