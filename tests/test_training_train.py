@@ -109,3 +109,12 @@ def test_warm_restart_starts_from_an_earlier_model(tiny_csv, tmp_path):
     assert main([*common, "--run-dir", str(tmp_path / "b"), "--out", str(tmp_path / "second.keras"),
                  "--init-from", str(first), "--finish-only"]) == 0
     assert json.loads((tmp_path / "second.json").read_text())["training"]["total_epochs"] == 2
+
+
+def test_dropout_is_set_from_the_command_line():
+    from training.train import parse_args
+
+    config, *_ = parse_args(["--block-dropout", "0.1", "--dense-dropout", "0.3"])
+    assert (config.block_dropout, config.dense_dropout) == (0.1, 0.3)
+    default, *_ = parse_args([])
+    assert (default.block_dropout, default.dense_dropout) == (0.15, 0.4)

@@ -75,6 +75,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
                         help="0 = no class reweighting, 1 = fully balanced")
     parser.add_argument("--widths", type=parse_widths, default=",".join(map(str, defaults.widths)),
                         help="conv widths of the 3 blocks")
+    parser.add_argument("--block-dropout", type=float, default=defaults.block_dropout,
+                        help="dropout after each conv block")
+    parser.add_argument("--dense-dropout", type=float, default=defaults.dense_dropout,
+                        help="dropout before the softmax layer")
     parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
@@ -88,7 +92,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
     config = TrainConfig(
         data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate,
-        class_weight_power=args.class_weight_power, widths=args.widths, erase=not args.no_erase,
+        class_weight_power=args.class_weight_power, widths=args.widths, block_dropout=args.block_dropout,
+        dense_dropout=args.dense_dropout, erase=not args.no_erase,
         seed=args.seed, limit=args.limit, init_from=args.init_from,
     )
     return config, args.run_dir, args.out, args.finish_only
