@@ -32,10 +32,19 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
         for control in ("Mirror view", "Show confidence on the video", "Face detection sensitivity"):
             expect(page.get_by_text(control)).to_be_visible()
-        component = page.frame_locator('iframe[title*="webrtc"]').first
-        component.get_by_role("button", name="START").click(timeout=60_000)
-
-        expect(page.get_by_text("Congratulations", exact=False).first).to_be_visible(timeout=90_000)
+        # NOTE: on a loaded machine headless WebRTC negotiation has stalled (2 of about 8 full runs; a
+        # re-run passed in 10 s), so one fresh page is allowed before the live path counts as broken.
+        for attempt in range(2):
+            component = page.frame_locator('iframe[title*="webrtc"]').first
+            component.get_by_role("button", name="START").click(timeout=60_000)
+            try:
+                expect(page.get_by_text("Congratulations", exact=False).first).to_be_visible(timeout=60_000)
+                break
+            except AssertionError:
+                if attempt:
+                    raise
+                page.reload()
+                expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
         expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
 
         video = component.locator("video").first
