@@ -118,3 +118,33 @@ def test_dropout_is_set_from_the_command_line():
     assert (config.block_dropout, config.dense_dropout) == (0.1, 0.3)
     default, *_ = parse_args([])
     assert (default.block_dropout, default.dense_dropout) == (0.15, 0.4)
+
+
+def test_weight_average_is_the_mean_of_the_folded_epochs_and_survives_a_resume(tmp_path):
+    from training.train import fold_into_mean
+
+    path = tmp_path / "average.npz"
+    first = [np.full((2, 2), 1.0, "float32"), np.zeros(3, "float32")]
+    second = [np.full((2, 2), 3.0, "float32"), np.full(3, 6.0, "float32")]
+    third = [np.full((2, 2), 8.0, "float32"), np.full(3, 3.0, "float32")]
+    fold_into_mean(path, 4, first)
+    fold_into_mean(path, 5, second)
+    fold_into_mean(path, 5, third)  # epoch 5 again, as after an interrupted run: not counted twice
+    mean = fold_into_mean(path, 6, third)
+    assert (mean["first"], mean["last"]) == (4, 6)
+    np.testing.assert_allclose(mean["weights"][0], np.full((2, 2), 4.0))
+    np.testing.assert_allclose(mean["weights"][1], np.full(3, 3.0))
+
+
+@pytest.mark.slow
+def test_weight_average_is_scored_and_can_be_chosen(tiny_csv, tmp_path):
+    import json
+
+    run_dir = tmp_path / "run"
+    assert main(["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--widths", "4,4,4",
+                 "--epochs", "3", "--average-from", "2", "--run-dir", str(run_dir),
+                 "--out", str(tmp_path / "m.keras")]) == 0
+    log = (run_dir / "train.log").read_text()
+    assert "mean of epochs 2-2" in log and "mean of epochs 2-3" in log
+    averaged = json.loads((tmp_path / "m.json").read_text())["training"]["best_averaged_epochs"]
+    assert averaged in (None, [2, 2], [2, 3])

@@ -7,6 +7,10 @@ Interrupt it at any time and run the same command again: it resumes from the las
 Each epoch the weights are scored on PublicTest with batch-norm statistics re-estimated on clean
 Training faces (see ``batchnorm.py``), as they will be shipped. At the end the best checkpoint is
 calibrated on PublicTest (see ``calibration.py``) and written to ``--out`` with its metadata.
+
+With ``--average-from K`` the run also keeps the running mean of the weights of epochs K, K+1, ...
+(stochastic weight averaging, Izmailov et al. 2018). The mean is one network of the same size and is
+scored on PublicTest after each epoch like any other checkpoint, so it ships only if it scores best.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class TrainConfig:
     seed: int = 42
     limit: int = 0
     init_from: str = ""
+    average_from: int = 0
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, bool]:
@@ -81,6 +86,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
                         help="dropout before the softmax layer")
     parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
+                        help="also score the running mean of the weights of this epoch and later ones (0 = off)")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
     parser.add_argument("--init-from", default="", help="start from this trained .keras model (a warm restart of "
                         "our own network, e.g. the shipped one) instead of random weights")
@@ -94,7 +101,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
         batch_size=args.batch_size, learning_rate=args.learning_rate,
         class_weight_power=args.class_weight_power, widths=args.widths, block_dropout=args.block_dropout,
         dense_dropout=args.dense_dropout, erase=not args.no_erase,
-        seed=args.seed, limit=args.limit, init_from=args.init_from,
+        seed=args.seed, limit=args.limit, init_from=args.init_from, average_from=args.average_from,
     )
     return config, args.run_dir, args.out, args.finish_only
 
@@ -138,6 +145,26 @@ def parent_totals(init_from: str) -> dict:
     parent = load_metadata(Path(init_from)).get("training", {})
     return {"epochs": parent.get("total_epochs", parent.get("epochs_done", 0)),
             "seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0))}
+
+
+def fold_into_mean(path: Path, epoch: int, weights: list[np.ndarray]) -> dict:
+    """Fold one epoch's weights into the running mean kept in ``path`` (so a resumed run continues it).
+
+    Returns the first and last epochs in the mean and the mean weights.
+    """
+    if path.exists():
+        with np.load(path) as saved:
+            first, last = int(saved["first"]), int(saved["last"])
+            mean = [saved[f"w{i}"] for i in range(len(weights))]
+        if last < epoch:  # NOTE: an epoch re-run after a resume must not be counted twice
+            count = last - first + 1
+            mean = [m + (w - m) / (count + 1) for m, w in zip(mean, weights, strict=True)]
+            last = epoch
+    else:
+        first = last = epoch
+        mean = list(weights)
+    np.savez(path, first=first, last=last, **{f"w{i}": m for i, m in enumerate(mean)})
+    return {"first": first, "last": last, "weights": mean}
 
 
 def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = False) -> dict:
@@ -194,6 +221,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
 
     best_path = run_dir / "best.keras"
     state_path = run_dir / "state.json"
+    average_path = run_dir / "average.npz"
     if not state_path.exists():
         # NOTE: read now, while --init-from is still the parent: with the default --out the run
         # overwrites that very file at the end.
@@ -213,19 +241,33 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
 
         def on_epoch_end(self, epoch, logs=None):
             state = json.loads(state_path.read_text()) if state_path.exists() else {"best_val_accuracy": -1.0}
-            served = keras.models.clone_model(model)
-            served.set_weights(model.get_weights())
-            reestimate_batch_norm(served, bn_faces)
-            score = float(np.mean(np.argmax(predict_probabilities(served, val_set.x), axis=1) == val_set.y))
+            score, served = self.score(model.get_weights())
             log.info("epoch %d/%d  loss %.4f  acc %.4f  PublicTest loss %.4f acc %.4f, %.4f with clean BN  %.0f s",
                      epoch + 1, config.epochs, logs["loss"], logs["accuracy"], logs["val_loss"],
                      logs["val_accuracy"], score, time.time() - self.started)
-            if score > state["best_val_accuracy"]:
-                served.save(best_path)
-                state.update(best_val_accuracy=score, best_epoch=epoch + 1)
-                log.info("  new best PublicTest accuracy %.4f, saved %s", score, best_path)
+            self.keep_if_best(state, score, served, epoch + 1, averaged=None)
+            if config.average_from and epoch + 1 >= config.average_from:
+                averaged = fold_into_mean(average_path, epoch + 1, model.get_weights())
+                score, served = self.score(averaged["weights"])
+                log.info("  mean of epochs %d-%d: PublicTest %.4f with clean BN",
+                         averaged["first"], averaged["last"], score)
+                self.keep_if_best(state, score, served, epoch + 1, averaged=[averaged["first"], averaged["last"]])
             state["epochs_done"] = epoch + 1
             state_path.write_text(json.dumps(state, indent=2))
+
+        @staticmethod
+        def score(weights):
+            served = keras.models.clone_model(model)
+            served.set_weights(weights)
+            reestimate_batch_norm(served, bn_faces)
+            return float(np.mean(np.argmax(predict_probabilities(served, val_set.x), axis=1) == val_set.y)), served
+
+        @staticmethod
+        def keep_if_best(state, score, served, epoch, averaged):
+            if score > state["best_val_accuracy"]:
+                served.save(best_path)
+                state.update(best_val_accuracy=score, best_epoch=epoch, best_averaged_epochs=averaged)
+                log.info("  new best PublicTest accuracy %.4f, saved %s", score, best_path)
 
     if finish_only:
         if not best_path.exists():
@@ -261,6 +303,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
         out,
         training={**asdict(config), "data_sha256": sha256_file(Path(config.data)),
                   "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
+                  "best_averaged_epochs": state.get("best_averaged_epochs"),
                   "train_seconds": state["seconds_total"],
                   "total_epochs": parent["epochs"] + state["epochs_done"],
                   "total_train_seconds": parent["seconds"] + state["seconds_total"],
