@@ -138,7 +138,6 @@ def test_weight_average_is_the_mean_of_the_folded_epochs_and_survives_a_resume(t
 
 @pytest.mark.slow
 def test_weight_average_is_scored_and_can_be_chosen(tiny_csv, tmp_path):
-    import json
 
     run_dir = tmp_path / "run"
     assert main(["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--widths", "4,4,4",
@@ -148,3 +147,15 @@ def test_weight_average_is_scored_and_can_be_chosen(tiny_csv, tmp_path):
     assert "mean of epochs 2-2" in log and "mean of epochs 2-3" in log
     averaged = json.loads((tmp_path / "m.json").read_text())["training"]["best_averaged_epochs"]
     assert averaged in (None, [2, 2], [2, 3])
+
+
+def test_a_run_saved_before_an_option_existed_still_matches_its_configuration():
+    from dataclasses import asdict, replace
+
+    from training.train import TrainConfig, same_config
+
+    config = TrainConfig(epochs=3)
+    older = {k: v for k, v in json.loads(json.dumps(asdict(config))).items() if k != "average_from"}
+    assert same_config(older, config)
+    assert not same_config(older, replace(config, average_from=2))
+    assert not same_config({**older, "epochs": 4}, config)

@@ -1,24 +1,40 @@
 """Post-hoc class-bias calibration on PublicTest, folded into the model's last layer.
 
+    python -m training.calibration --model runs/wide3/best.keras   # the cross-validated comparison
+
 Class weighting during training only partly undoes FER2013's imbalance (disgust is 1.5% of it).
 Adding a per-class offset to the logits moves the decision boundaries without retraining; it is
-chosen on PublicTest (never PrivateTest) to maximise accuracy + macro recall + macro F1, and then added to
-the bias of the final ``Dense`` layer, so the shipped file needs no custom layer and every consumer
-(app, TFLite, SavedModel) gets the calibrated outputs.
+fitted on PublicTest (never PrivateTest) and then added to the bias of the final ``Dense`` layer,
+so the shipped file needs no custom layer and every consumer (app, TFLite, SavedModel) gets the
+calibrated outputs.
+
+How the offset is fitted: it maximises the class-balanced likelihood of the PublicTest labels,
+each face weighted by ``(N / (7 n_c)) ** BALANCE`` (the training's own class-weight form). The
+earlier fit, a coordinate search over a 0.1 grid maximising accuracy + macro recall + macro F1
+directly, over-fitted PublicTest: in 2-fold cross-validation on PublicTest (20 random halvings;
+fit on one half, score the other) it raised held-out accuracy by only 0.1 point (0.6648 to 0.6658)
+while its in-sample gain was 1.1 points. The likelihood fit is smooth and convex, and for the cycle-6
+network it scored better held out on every measure: accuracy 0.6693, macro recall 0.659, macro F1
+0.651, disgust recall 0.692 (grid: 0.6658, 0.648, 0.637, 0.651; the grid fit is in the history
+before commit "Calibration: class-balanced likelihood"). ``BALANCE`` 0.5 maximised the held-out
+accuracy + macro recall + macro F1 among 0, 0.15, 0.3, 0.4, 0.5, 0.6, 0.75 and 1 (the table this
+module prints); lower values buy accuracy with disgust recall (0 gives 0.6701 but disgust 0.46).
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from emotion_app.labels import EMOTIONS, NUM_CLASSES
-from training.inference import predict_probabilities
 
 OUTPUT_LAYER = "probabilities"
 DISGUST = EMOTIONS.index("disgust")
-GRID = np.round(np.arange(-1.0, 2.01, 0.1), 2)
+BALANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,34 +57,33 @@ def _scores(log_probs: np.ndarray, y: np.ndarray, bias: np.ndarray) -> tuple[flo
     return accuracy, float(recalls.mean()), float(recalls[DISGUST]), float(f1.mean())
 
 
-def fit_class_bias(log_probs: np.ndarray, y: np.ndarray, passes: int = 3) -> np.ndarray:
-    """Coordinate ascent over a per-class offset grid, maximising accuracy + macro recall + macro F1.
+def fit_class_bias(log_probs: np.ndarray, y: np.ndarray, balance: float = BALANCE,
+                   steps: int = 2000, tolerance: float = 1e-6) -> np.ndarray:
+    """The per-class offset maximising the class-balanced log-likelihood of ``y`` (zero mean).
 
-    Why three terms: accuracy + macro recall alone bought rare-class recall with false alarms (the
-    first shipped model said "disgust" with precision 0.19). On PublicTest, for the second model's
-    epoch-18 checkpoint, adding macro F1 gave accuracy 0.641 vs 0.636, disgust precision 0.51 vs
-    0.31 and recall 0.55 vs 0.66, macro recall 0.617 vs 0.622.
+    Gradient descent on a convex function of 7 numbers; the step 1.0 is safe because the Hessian
+    of the mean softmax cross-entropy in the offset is bounded by 1/2.
     """
+    counts = np.bincount(y, minlength=NUM_CLASSES).astype(float)
+    class_weight = np.where(counts > 0, (counts.sum() / (NUM_CLASSES * np.maximum(counts, 1))) ** balance, 0.0)
+    weight = class_weight[y] / class_weight[y].mean()
+    one_hot = np.eye(NUM_CLASSES)[y]
     bias = np.zeros(NUM_CLASSES)
-
-    def objective(candidate: np.ndarray) -> float:
-        accuracy, macro_recall, _, macro_f1 = _scores(log_probs, y, candidate)
-        return accuracy + macro_recall + macro_f1
-
-    best = objective(bias)
-    for _ in range(passes):
-        for c in range(NUM_CLASSES):
-            for value in GRID:
-                candidate = bias.copy()
-                candidate[c] = value
-                score = objective(candidate)
-                if score > best + 1e-9:
-                    best, bias = score, candidate
-    return bias
+    for _ in range(steps):
+        z = log_probs + bias
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        gradient = ((p - one_hot) * weight[:, None]).mean(axis=0)
+        bias -= gradient
+        if np.abs(gradient).max() < tolerance:
+            break
+    return bias - bias.mean()
 
 
 def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
     """Fit the offset on (x, y) and fold it into ``model`` in place."""
+    from training.inference import predict_probabilities
+
     probabilities = predict_probabilities(model, x)
     log_probs = np.log(np.clip(probabilities, 1e-12, 1.0))
     bias = fit_class_bias(log_probs, y)
@@ -78,3 +93,46 @@ def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
     kernel, layer_bias = layer.get_weights()
     layer.set_weights([kernel, layer_bias + bias.astype(layer_bias.dtype)])
     return Calibration(bias, accuracy_before, accuracy_after, disgust_before, disgust_after)
+
+
+def cross_validate(log_probs: np.ndarray, y: np.ndarray, balances: list[float], halvings: int = 20,
+                   seed: int = 0) -> dict[float, np.ndarray]:
+    """Mean held-out (accuracy, macro recall, disgust recall, macro F1) per balance, fitting on half the
+    faces and scoring the other half, both ways, for ``halvings`` random halvings."""
+    rng = np.random.default_rng(seed)
+    halves = []
+    for _ in range(halvings):
+        order = rng.permutation(len(y))
+        first, second = order[: len(y) // 2], order[len(y) // 2:]
+        halves += [(first, second), (second, first)]
+    return {balance: np.mean([_scores(log_probs[held], y[held], fit_class_bias(log_probs[fit], y[fit], balance))
+                              for fit, held in halves], axis=0)
+            for balance in balances}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Cross-validate the class-bias calibration on PublicTest halves.")
+    parser.add_argument("--model", type=Path, required=True,
+                        help="an uncalibrated checkpoint, e.g. a run's best.keras (never the shipped model)")
+    parser.add_argument("--data", default=None, help="FER2013 CSV (default: ../shared/data)")
+    parser.add_argument("--balances", default="0,0.15,0.3,0.4,0.5,0.6,0.75,1")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    from training.data import DEFAULT_DATA, load_fer2013_csv
+    from training.inference import predict_probabilities
+
+    public = load_fer2013_csv(args.data or DEFAULT_DATA).split("PublicTest")
+    log_probs = np.log(np.clip(predict_probabilities(keras.saving.load_model(args.model), public.x), 1e-12, 1.0))
+    balances = [float(b) for b in args.balances.split(",")]
+    print("| balance | accuracy | macro recall | disgust recall | macro F1 | sum of 3 |\n|---|---|---|---|---|---|")
+    for balance, (accuracy, macro_recall, disgust, f1) in cross_validate(log_probs, public.y, balances).items():
+        print(f"| {balance} | {accuracy:.4f} | {macro_recall:.4f} | {disgust:.3f} | {f1:.4f} "
+              f"| {accuracy + macro_recall + f1:.4f} |")
+    print(f"| none | {_scores(log_probs, public.y, np.zeros(NUM_CLASSES))[0]:.4f} | | | | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

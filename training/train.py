@@ -147,6 +147,14 @@ def parent_totals(init_from: str) -> dict:
             "seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0))}
 
 
+def same_config(saved: dict, config: TrainConfig) -> bool:
+    """Whether a run directory's saved configuration is ``config``; options added since it was
+    written count as their defaults (so older runs can still resume or ``--finish-only``)."""
+    current = json.loads(json.dumps(asdict(config)))
+    defaults = json.loads(json.dumps(asdict(TrainConfig())))
+    return {**{k: v for k, v in defaults.items() if k not in saved}, **saved} == current
+
+
 def fold_into_mean(path: Path, epoch: int, weights: list[np.ndarray]) -> dict:
     """Fold one epoch's weights into the running mean kept in ``path`` (so a resumed run continues it).
 
@@ -179,7 +187,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
     run_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(run_dir)
     config_path = run_dir / "config.json"
-    if config_path.exists() and json.loads(config_path.read_text()) != json.loads(json.dumps(asdict(config))):
+    if config_path.exists() and not same_config(json.loads(config_path.read_text()), config):
         raise SystemExit(f"{run_dir} holds a run with another configuration; use a new --run-dir")
     config_path.write_text(json.dumps(asdict(config), indent=2))
 
