@@ -138,7 +138,6 @@ def test_weight_average_is_the_mean_of_the_folded_epochs_and_survives_a_resume(t
 
 @pytest.mark.slow
 def test_weight_average_is_scored_and_can_be_chosen(tiny_csv, tmp_path):
-
     run_dir = tmp_path / "run"
     assert main(["--data", str(tiny_csv), "--ferplus", "none", "--batch-size", "8", "--widths", "4,4,4",
                  "--epochs", "3", "--average-from", "2", "--run-dir", str(run_dir),

@@ -80,12 +80,15 @@ def fit_class_bias(log_probs: np.ndarray, y: np.ndarray, balance: float = BALANC
     return bias - bias.mean()
 
 
-def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
-    """Fit the offset on (x, y) and fold it into ``model`` in place."""
+def _log_probabilities(model, x: np.ndarray) -> np.ndarray:
     from training.inference import predict_probabilities
 
-    probabilities = predict_probabilities(model, x)
-    log_probs = np.log(np.clip(probabilities, 1e-12, 1.0))
+    return np.log(np.clip(predict_probabilities(model, x), 1e-12, 1.0))
+
+
+def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
+    """Fit the offset on (x, y) and fold it into ``model`` in place."""
+    log_probs = _log_probabilities(model, x)
     bias = fit_class_bias(log_probs, y)
     accuracy_before, _, disgust_before, _ = _scores(log_probs, y, np.zeros(NUM_CLASSES))
     accuracy_after, _, disgust_after, _ = _scores(log_probs, y, bias)
@@ -121,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     from training.data import DEFAULT_DATA, load_fer2013_csv
-    from training.inference import predict_probabilities
 
     public = load_fer2013_csv(args.data or DEFAULT_DATA).split("PublicTest")
-    log_probs = np.log(np.clip(predict_probabilities(keras.saving.load_model(args.model), public.x), 1e-12, 1.0))
+    log_probs = _log_probabilities(keras.saving.load_model(args.model), public.x)
     balances = [float(b) for b in args.balances.split(",")]
     print("| balance | accuracy | macro recall | disgust recall | macro F1 | sum of 3 |\n|---|---|---|---|---|---|")
     for balance, (accuracy, macro_recall, disgust, f1) in cross_validate(log_probs, public.y, balances).items():
