@@ -11,6 +11,9 @@ calibrated on PublicTest (see ``calibration.py``) and written to ``--out`` with 
 With ``--average-from K`` the run also keeps the running mean of the weights of epochs K, K+1, ...
 (stochastic weight averaging, Izmailov et al. 2018). The mean is one network of the same size and is
 scored on PublicTest after each epoch like any other checkpoint, so it ships only if it scores best.
+
+With ``--teacher MODEL`` (repeatable) the targets also blend in the models' flip-averaged predictions
+on the training faces (see ``distill.py``).
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class TrainConfig:
     limit: int = 0
     init_from: str = ""
     average_from: int = 0
+    teacher: tuple[str, ...] = ()
+    teacher_weight: float = 0.5
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, bool]:
@@ -91,6 +96,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
     parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
     parser.add_argument("--init-from", default="", help="start from this trained .keras model (a warm restart of "
                         "our own network, e.g. the shipped one) instead of random weights")
+    parser.add_argument("--teacher", action="append", default=[], help="also learn from this trained .keras model's "
+                        "flip-averaged predictions on the training faces (self-distillation, see distill.py); "
+                        "repeat it to average several teachers")
+    parser.add_argument("--teacher-weight", type=float, default=defaults.teacher_weight,
+                        help="weight of the teacher's distribution in the soft targets")
     parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "main", help="checkpoints and logs")
     parser.add_argument("--out", type=Path, default=REPO / "models" / "emotion_cnn.keras", help="the model to ship")
     parser.add_argument("--finish-only", action="store_true", help="train no further: calibrate the run's best "
@@ -102,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
         class_weight_power=args.class_weight_power, widths=args.widths, block_dropout=args.block_dropout,
         dense_dropout=args.dense_dropout, erase=not args.no_erase,
         seed=args.seed, limit=args.limit, init_from=args.init_from, average_from=args.average_from,
+        teacher=tuple(args.teacher), teacher_weight=args.teacher_weight,
     )
     return config, args.run_dir, args.out, args.finish_only
 
@@ -201,6 +212,14 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
     if config.ferplus != "none" and config.ferplus_weight > 0:
         ferplus = load_ferplus_targets(config.ferplus, train_set.rows)
     targets = soft_targets(train_set.y, ferplus, config.ferplus_weight)
+    if config.teacher:
+        from training.distill import blend, teacher_targets
+
+        taught = teacher_targets([Path(t) for t in config.teacher], train_set.x)
+        targets = blend(targets, taught, config.teacher_weight)
+        log.info("teachers %s: flip-averaged Training accuracy %.4f, mean top probability %.3f, weight %.2f",
+                 ", ".join(config.teacher), np.mean(taught.argmax(axis=1) == train_set.y), taught.max(axis=1).mean(),
+                 config.teacher_weight)
     weights = class_weights(train_set.y, config.class_weight_power)
     bn_faces = clean_sample(train_set.x, config.seed)
     log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
