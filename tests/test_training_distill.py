@@ -39,3 +39,5 @@ def test_training_with_a_teacher_logs_it_and_keeps_it_in_the_metadata(tiny_csv, 
     assert "flip-averaged Training accuracy" in (tmp_path / "b" / "train.log").read_text()
     trained = json.loads(out.with_suffix(".json").read_text())["training"]
     assert trained["teacher"] == [str(teacher)] and trained["teacher_weight"] == 0.4
+    with pytest.raises(SystemExit, match="no model file"):
+        main([*common, "--run-dir", str(tmp_path / "c"), "--out", str(out), "--teacher", str(tmp_path / "gone.keras")])

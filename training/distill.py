@@ -2,9 +2,8 @@
 
 The teachers' prediction for a training face is the average over the teachers and over the face and
 its mirror image, so the student learns, in one forward pass, what an ensemble with flip test-time
-averaging knew. The calibration offset
-folded into a shipped teacher is taken out first: it is fitted to PublicTest's class balance, and the
-training loss already has its own class weights.
+averaging knew. The calibration offset folded into a shipped teacher is taken out first: it is
+fitted to PublicTest's class balance, and the training loss already has its own class weights.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from emotion_app.labels import NUM_CLASSES
 
 
 def remove_offset(probabilities: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
@@ -29,7 +30,7 @@ def teacher_targets(paths: list[Path], faces: np.ndarray) -> np.ndarray:
     from emotion_app.model import load_metadata
     from training.inference import predict_probabilities
 
-    total = np.zeros((len(faces), 7), dtype=np.float32)
+    total = np.zeros((len(faces), NUM_CLASSES), dtype=np.float32)
     for path in paths:
         teacher = keras.saving.load_model(path)
         offset = load_metadata(path).get("training", {}).get("calibration_bias")

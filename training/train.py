@@ -215,6 +215,10 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
     if config.teacher:
         from training.distill import blend, teacher_targets
 
+        missing = [t for t in config.teacher if not Path(t).is_file()]
+        if missing:
+            raise SystemExit(f"--teacher: no model file at {', '.join(missing)}")
+
         taught = teacher_targets([Path(t) for t in config.teacher], train_set.x)
         targets = blend(targets, taught, config.teacher_weight)
         log.info("teachers %s: flip-averaged Training accuracy %.4f, mean top probability %.3f, weight %.2f",
