@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.labels import EMOTIONS, NUM_CLASSES
+from training.data import class_weights
 
 OUTPUT_LAYER = "probabilities"
 DISGUST = EMOTIONS.index("disgust")
@@ -64,8 +65,8 @@ def fit_class_bias(log_probs: np.ndarray, y: np.ndarray, balance: float = BALANC
     Gradient descent on a convex function of 7 numbers; the step 1.0 is safe because the Hessian
     of the mean softmax cross-entropy in the offset is bounded by 1/2.
     """
-    counts = np.bincount(y, minlength=NUM_CLASSES).astype(float)
-    class_weight = np.where(counts > 0, (counts.sum() / (NUM_CLASSES * np.maximum(counts, 1))) ** balance, 0.0)
+    present = np.bincount(y, minlength=NUM_CLASSES) > 0
+    class_weight = np.where(present, class_weights(y, balance).astype(np.float64), 0.0)
     weight = class_weight[y] / class_weight[y].mean()
     one_hot = np.eye(NUM_CLASSES)[y]
     bias = np.zeros(NUM_CLASSES)

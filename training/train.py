@@ -215,11 +215,11 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
     if config.teacher:
         from training.distill import blend, teacher_targets
 
-        missing = [t for t in config.teacher if not Path(t).is_file()]
+        teachers = [Path(t) for t in config.teacher]
+        missing = [str(t) for t in teachers if not t.is_file()]
         if missing:
             raise SystemExit(f"--teacher: no model file at {', '.join(missing)}")
-
-        taught = teacher_targets([Path(t) for t in config.teacher], train_set.x)
+        taught = teacher_targets(teachers, train_set.x)
         targets = blend(targets, taught, config.teacher_weight)
         log.info("teachers %s: flip-averaged Training accuracy %.4f, mean top probability %.3f, weight %.2f",
                  ", ".join(config.teacher), np.mean(taught.argmax(axis=1) == train_set.y), taught.max(axis=1).mean(),
