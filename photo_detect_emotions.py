@@ -11,14 +11,16 @@ import streamlit as st
 from emotion_app import ui
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.photo import analyze_photo
+from emotion_app.predictor import PHOTO_DETECTOR
 
 st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
 
 language = ui.sidebar_language()
 settings = ui.sidebar_sensitivity(language)
+detector = ui.sidebar_detector(language, PHOTO_DETECTOR)
 st.title(ui.text(language, "photo_title"))
 st.write(ui.text(language, "photo_intro"))
-predictor, painter = ui.load_resources(language)
+predictor, painter = ui.load_resources(language, detector)
 ui.accuracy_note(predictor, language)
 
 uploads = st.file_uploader(ui.text(language, "upload"), type=list(ACCEPTED_TYPES), accept_multiple_files=True)
@@ -58,7 +60,8 @@ for i, (name, data) in enumerate(files, start=1):
             st.warning(ui.text(language, "no_face", name=name))
             st.caption(ui.text(language, "no_face_hint"))
         else:
-            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=name))
+            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=name,
+                               detector=ui.DETECTOR_NAMES[detector]))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language)
 if progress is not None:

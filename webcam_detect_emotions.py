@@ -14,8 +14,8 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from emotion_app import ui
-from emotion_app.labels import EMOTIONS, display_name
-from emotion_app.live import LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
+from emotion_app.labels import EMOTIONS, display_name, message_key
+from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
 from emotion_app.smoothing import MessageGate
 
 REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself runs at camera speed
@@ -26,11 +26,12 @@ st.set_page_config(page_title="Emotion detector: live", page_icon="🎥", layout
 
 language = ui.sidebar_language()
 settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
+detector = ui.sidebar_detector(language, LIVE_DETECTOR)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
 st.title(ui.text(language, "webcam_title"))
 st.write(ui.text(language, "webcam_intro"))
-predictor, painter = ui.load_resources(language)
+predictor, painter = ui.load_resources(language, detector)
 ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()
@@ -43,7 +44,9 @@ except ValueError as error:
 if "analyzer" not in st.session_state:
     st.session_state.analyzer = LiveAnalyzer(predictor, painter)
 analyzer: LiveAnalyzer = st.session_state.analyzer
-analyzer.set_options(mirror=mirror, show_probabilities=show_probabilities, language=language, settings=settings)
+analyzer.predictor = predictor  # NOTE: an attribute swap, atomic for the worker thread
+analyzer.set_options(mirror=mirror, show_probabilities=show_probabilities, language=language, settings=settings,
+                     detect_every=DETECT_EVERY[detector])
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
@@ -97,7 +100,8 @@ else:
         except queue.Empty:
             continue
         now = time.monotonic()
-        shown = gate.update(result.faces[0].emotion if result.faces else None, now)
+        face = result.faces[0] if result.faces else None
+        shown = gate.update(message_key(face.emotion, face.unsure) if face else None, now)
         if now - last_refresh < REFRESH_SECONDS:
             continue
         last_refresh = now

@@ -2,7 +2,9 @@
 
 Commands: {"command": "ping"}; {"command": "time", "frame": PATH, "repeats": N} -> per-call ms and
 faces found by ``FER().detect_emotions`` (Haar, its defaults: scale 1.1, min face 50, TFLite
-mini-Xception); {"command": "classify", "faces": NPY_PATH} -> class indices in FER2013 order for
+mini-Xception); {"command": "emotions", "images": [PATH, ...]} -> per image, the top emotion of
+the largest face ``detect_emotions`` finds (or null) and the call's ms;
+{"command": "classify", "faces": NPY_PATH} -> class indices in FER2013 order for
 48x48 gray faces, through fer's own preprocessing and TFLite model.
 """
 
@@ -34,6 +36,18 @@ def handle(request):
             found = len(detector.detect_emotions(frame))
             times.append((time.perf_counter() - start) * 1000)
         return {"times": times, "faces": found}
+    if request["command"] == "emotions":
+        detector.detect_emotions(cv2.imread(request["images"][0]))  # warm-up
+        answers = []
+        for path in request["images"]:
+            image = cv2.imread(path)
+            start = time.perf_counter()
+            faces = detector.detect_emotions(image)
+            ms = (time.perf_counter() - start) * 1000
+            largest = max(faces, key=lambda f: f["box"][2] * f["box"][3], default=None)
+            emotion = max(largest["emotions"], key=largest["emotions"].get) if largest else None
+            answers.append({"emotion": emotion, "ms": ms})
+        return {"answers": answers}
     if request["command"] == "classify":
         faces = np.load(request["faces"])
         interpreter = detector._FER__tflite_interpreter

@@ -1,10 +1,18 @@
-"""Face detection with OpenCV Haar cascades, and FER2013-style crops of the faces found."""
+"""Face detection behind one protocol (Haar cascades; MTCNN, loaded lazily), and FER2013-style crops.
+
+Every detector returns the same small record, :class:`Face` (a box, plus the two eye centres when
+the detector finds them), and knows the crop margin that frames its boxes the way FER2013 framed
+its faces; the predictor never asks which detector it has.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -12,6 +20,7 @@ import numpy as np
 from emotion_app.image_io import shrink
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
+Point = tuple[float, float]  # x, y in the image's pixels
 
 FACE_SIZE = 48
 # alt2 rather than OpenCV's "default" cascade (which fer uses): on cluttered 640x480 scenes it finds
@@ -25,7 +34,19 @@ DEFAULT_MARGIN = 0.05
 
 
 class FaceDetectorError(RuntimeError):
-    """The Haar cascade could not be loaded."""
+    """A face detector could not be loaded (a missing cascade file, no ``mtcnn`` package)."""
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face found in an image: its box; where the detector finds them, the centres of the eye
+    on the image's left and of the one on its right (used to level the eye line); and the crop
+    margin per side (a fraction of the box's longer side) that frames this detector's boxes as
+    FER2013 framed its faces."""
+
+    box: Box
+    eyes: tuple[Point, Point] | None = None
+    margin: float = DEFAULT_MARGIN
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,10 @@ class DetectionSettings:
     # 0.550 at 32 (benchmarks/face_size.py): smaller faces are found but not read, so they are not
     # searched for unless the user asks for "high" sensitivity.
     min_face_px: int = 40
+    # Border added around the detection copy, as a fraction of its longer side, so a face that fills
+    # the photo (a cropped selfie, a profile picture) still has the context detectors need around
+    # it (benchmarks/photos_e2e.py, close-ups).
+    pad: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1.01 <= self.scale_factor <= 2.0:
@@ -61,6 +86,8 @@ class DetectionSettings:
             raise ValueError(f"min_face_px must lie in 0..4096, got {self.min_face_px}")
         if self.detect_side < 64:
             raise ValueError(f"detect_side must be at least 64 pixels, got {self.detect_side}")
+        if not 0.0 <= self.pad <= 1.0:
+            raise ValueError(f"pad must lie in 0..1, got {self.pad}")
 
 
 # The sidebar's sensitivity levels: more sensitive finds smaller, less certain faces. "medium" on
@@ -68,10 +95,12 @@ class DetectionSettings:
 # against fer's 68 ms. A 480-px copy with min face 0.1 was tried and dropped: it missed every face
 # of the 4-face frames and of the 12 MP photo in benchmarks/. "high" searches a 1024-px copy, down
 # to 24-px faces, for group photos (82% found, 79 ms).
+# Photos get a border of 15% so close-ups are found (benchmarks/photos_e2e.py, close-ups set).
+PHOTO_PAD = 0.15
 SENSITIVITY = {
-    "low": DetectionSettings(min_neighbors=4, min_face=0.15),
-    "medium": DetectionSettings(),
-    "high": DetectionSettings(scale_factor=1.15, min_face=0.03, min_face_px=24, detect_side=1024),
+    "low": DetectionSettings(min_neighbors=4, min_face=0.15, pad=PHOTO_PAD),
+    "medium": DetectionSettings(pad=PHOTO_PAD),
+    "high": DetectionSettings(scale_factor=1.15, min_face=0.03, min_face_px=24, detect_side=1024, pad=PHOTO_PAD),
 }
 
 
@@ -109,36 +138,183 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
+def detection_copy(image: np.ndarray, settings: DetectionSettings) -> tuple[np.ndarray, float, float]:
+    """The image shrunk to ``detect_side`` and padded by ``pad``, with its scale and the padding
+    in pixels: a point ``p`` of the copy is ``(p - padding) / scale`` in the image."""
+    small = shrink(image, settings.detect_side)
+    scale = small.shape[1] / image.shape[1]
+    padding = int(round(settings.pad * max(small.shape[:2])))
+    if padding:
+        small = cv2.copyMakeBorder(small, padding, padding, padding, padding, cv2.BORDER_REPLICATE)
+    return small, scale, padding
+
+
+def min_face_side(image_shape: tuple[int, ...], settings: DetectionSettings, scale: float) -> int:
+    """The smallest face searched, in the detection copy's pixels."""
+    short = min(image_shape[:2]) * scale
+    return max(12, int(settings.min_face * short), int(settings.min_face_px * scale))
+
+
+def to_image_box(box: Sequence[float], scale: float, padding: float, shape: tuple[int, ...]) -> Box | None:
+    """A box of the detection copy in the image's pixels, clipped to the image; ``None`` if it
+    lies wholly in the padding."""
+    height, width = shape[:2]
+    x, y, w, h = ((box[0] - padding) / scale, (box[1] - padding) / scale, box[2] / scale, box[3] / scale)
+    left, top = max(0, int(round(x))), max(0, int(round(y)))
+    right, bottom = min(width, int(round(x + w))), min(height, int(round(y + h)))
+    if right - left < 1 or bottom - top < 1:
+        return None
+    return left, top, right - left, bottom - top
+
+
 def find_faces(gray: np.ndarray, cascade: HaarCascade, settings: DetectionSettings) -> list[Box]:
     """Faces in a gray image, largest first, in the image's own pixels."""
-    height, width = gray.shape
-    small = shrink(gray, settings.detect_side)
-    scale = small.shape[1] / width
-    min_side = max(12, int(settings.min_face * min(small.shape)), int(settings.min_face_px * scale))
+    small, scale, padding = detection_copy(gray, settings)
+    min_side = min_face_side(gray.shape, settings, scale)
     found = cascade.get().detectMultiScale(
         small, scaleFactor=settings.scale_factor, minNeighbors=settings.min_neighbors, minSize=(min_side, min_side)
     )
-    boxes = [tuple(int(round(v / scale)) for v in box) for box in np.asarray(found).reshape(-1, 4)]
-    boxes = [(x, y, min(w, width - x), min(h, height - y)) for x, y, w, h in boxes]
-    return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)
+    boxes = [to_image_box(box, scale, padding, gray.shape) for box in np.asarray(found).reshape(-1, 4)]
+    return sorted((b for b in boxes if b is not None), key=lambda b: b[2] * b[3], reverse=True)
 
 
-def crop_faces(gray: np.ndarray, boxes: list[Box], margin: float = DEFAULT_MARGIN) -> np.ndarray:
-    """Square crops around each box, widened by ``margin`` per side, as ``(N, 48, 48, 1)`` uint8.
+class FaceDetector(Protocol):
+    """What the predictor needs of a detector."""
+
+    name: str
+
+    def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
+        """Faces in a BGR or gray uint8 image, largest first, in the image's pixels."""
+        ...
+
+
+class HaarDetector:
+    """OpenCV's Haar cascade: fast, no eye points."""
+
+    name = "haar"
+
+    def __init__(self, path: Path | None = None, margin: float = DEFAULT_MARGIN) -> None:
+        self.cascade, self.margin = HaarCascade(path or DEFAULT_CASCADE), margin
+
+    def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
+        return [Face(box, None, self.margin) for box in find_faces(to_gray(image), self.cascade, settings)]
+
+
+# MTCNN boxes run from the brows to the chin and are narrower than they are tall; on FER2013 faces
+# their longer side is 1.05x the 48-px frame (median of 345 PublicTest faces, benchmarks/framing.py),
+# so FER2013's framing is the box's longer side less 2.5% per side.
+MTCNN_MARGIN = -0.025
+# ONet's score below which a box is dropped (the package's own default is 0.8). 0.9 keeps every
+# face of benchmarks/photos_e2e.py's photo sets and drops most boxes on textures.
+MTCNN_MIN_CONFIDENCE = 0.9
+MTCNN_SMALLEST = 20  # px: the package's default smallest face
+
+
+class MtcnnDetector:
+    """MTCNN (the ``mtcnn`` package, its weights inside the wheel), with eye points.
+
+    NOTE: ``mtcnn`` imports TensorFlow (seconds and ~400 MB), so the network is built on the first
+    ``detect`` call, not at construction: a page that never uses it pays nothing. Its TensorFlow
+    models are read-only once built and are shared by every session's thread.
+    """
+
+    name = "mtcnn"
+
+    def __init__(self, min_confidence: float = MTCNN_MIN_CONFIDENCE, margin: float = MTCNN_MARGIN) -> None:
+        self.min_confidence, self.margin = min_confidence, margin
+        self._network = None
+        self._lock = threading.Lock()
+
+    def network(self):
+        with self._lock:
+            if self._network is None:
+                try:
+                    from mtcnn import MTCNN
+                except ImportError as error:
+                    raise FaceDetectorError(f"the MTCNN detector needs the mtcnn package ({error})") from None
+                self._network = MTCNN()
+        return self._network
+
+    def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
+        small, scale, padding = detection_copy(image, settings)
+        # NOTE: mtcnn 1.0 sizes its pyramid from the image alone, so a min_face_size above its
+        # default of 20 px sends the last levels below PNet's 12 px and fails; shrinking the copy
+        # until the smallest face wanted is 20 px asks the same question, faster.
+        shrink_by = min(1.0, MTCNN_SMALLEST / min_face_side(image.shape, settings, scale))
+        if shrink_by < 1.0:
+            size = (max(1, round(small.shape[1] * shrink_by)), max(1, round(small.shape[0] * shrink_by)))
+            small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+            scale, padding = scale * shrink_by, padding * shrink_by
+        if min(small.shape[:2]) < MTCNN_SMALLEST:
+            return []
+        rgb = cv2.cvtColor(small, cv2.COLOR_GRAY2RGB if small.ndim == 2 else cv2.COLOR_BGR2RGB)
+        found = self.network().detect_faces(rgb, threshold_onet=self.min_confidence)
+        faces = []
+        for detection in found:
+            box = to_image_box(detection["box"], scale, padding, image.shape)
+            if box is None:
+                continue
+            points = detection["keypoints"]
+            eyes = tuple(((points[k][0] - padding) / scale, (points[k][1] - padding) / scale)
+                         for k in ("left_eye", "right_eye"))
+            faces.append(Face(box, eyes, self.margin))
+        return sorted(faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
+
+
+class FallbackDetector:
+    """The first detector, and the second only where the first finds no face: Haar's speed on the
+    photos it reads, MTCNN's reach on the ones it misses."""
+
+    def __init__(self, first: FaceDetector, then: FaceDetector) -> None:
+        self.first, self.then = first, then
+        self.name = f"{first.name}+{then.name}"
+
+    def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
+        return self.first.detect(image, settings) or self.then.detect(image, settings)
+
+
+def eye_angle(face: Face) -> float:
+    """Degrees the image must turn (counter-clockwise, OpenCV's convention) to level the eyes."""
+    if face.eyes is None:
+        return 0.0
+    (lx, ly), (rx, ry) = face.eyes
+    return math.degrees(math.atan2(ry - ly, rx - lx))
+
+
+def crop_faces(
+    gray: np.ndarray, boxes: Sequence[Box], margin: float = DEFAULT_MARGIN, angles: Sequence[float] | None = None
+) -> np.ndarray:
+    """Square crops around each box, widened by ``margin`` per side and turned by ``angles`` (degrees,
+    about the box's centre; none by default), as ``(N, 48, 48, 1)`` uint8.
 
     Parts of a crop that fall outside the image are filled by replicating the border, as a face at
     the edge of a photo would otherwise be stretched off-centre.
     """
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
-    height, width = gray.shape
-    for i, (x, y, w, h) in enumerate(boxes):
-        side = int(round(max(w, h) * (1 + 2 * margin)))
+    angles = angles if angles is not None else [0.0] * len(boxes)
+    for i, ((x, y, w, h), angle) in enumerate(zip(boxes, angles, strict=True)):
+        side = max(1, int(round(max(w, h) * (1 + 2 * margin))))
         cx, cy = x + w / 2, y + h / 2
         left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
-        right, bottom = left + side, top + side
-        patch = gray[max(top, 0):min(bottom, height), max(left, 0):min(right, width)]
-        pads = (max(0, -top), max(0, bottom - height), max(0, -left), max(0, right - width))
-        if any(pads):
-            patch = cv2.copyMakeBorder(patch, *pads, cv2.BORDER_REPLICATE)
-        crops[i, :, :, 0] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+        # NOTE: one affine warp crops, turns and pads (border replicated); with no turn it is an
+        # exact copy of the square, then INTER_AREA shrinks it without aliasing.
+        matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+        matrix[:, 2] -= (left, top)
+        patch = cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        interpolation = cv2.INTER_AREA if side >= FACE_SIZE else cv2.INTER_CUBIC
+        crops[i, :, :, 0] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
     return crops
+
+
+DETECTORS = ("haar", "mtcnn", "haar+mtcnn")
+
+
+def make_detector(name: str) -> FaceDetector:
+    """A detector by its name in ``DETECTORS`` (the sidebar's choice)."""
+    if name == "haar":
+        return HaarDetector()
+    if name == "mtcnn":
+        return MtcnnDetector()
+    if name == "haar+mtcnn":
+        return FallbackDetector(HaarDetector(), MtcnnDetector())
+    raise ValueError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")

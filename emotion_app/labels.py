@@ -39,6 +39,11 @@ EMOJI_CHAR: dict[str, str] = {
     "neutral": "\U0001f610",
 }
 
+# The message key for a face the model is unsure of (see ``FacePrediction.unsure``): no
+# congratulation and no follow-up question, which a wrong guess would turn into an accusation.
+UNSURE = "unsure"
+UNSURE_EMOJI = "\U0001f914"
+
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
 
 DISPLAY_NAME: dict[str, dict[str, str]] = {
@@ -93,6 +98,9 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
             "Calm and composed. Anything on your mind?",
             "A neutral face. How is your day going?",
         ),
+        UNSURE: (
+            "Hard to read this face. How are you feeling?",
+        ),
     },
     "fr": {
         "happy": (
@@ -130,6 +138,9 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
             "Calme et serein. Quelque chose en tête ?",
             "Un visage neutre. Comment se passe ta journée ?",
         ),
+        UNSURE: (
+            "Ce visage est difficile à lire. Comment te sens-tu ?",
+        ),
     },
 }
 
@@ -150,11 +161,16 @@ def display_name(emotion: str, language: str = "en") -> str:
     return DISPLAY_NAME[check_language(language)][check_emotion(emotion)]
 
 
+def message_key(emotion: str, unsure: bool) -> str:
+    """What a face's message is chosen by: its emotion, or ``UNSURE``."""
+    return UNSURE if unsure else check_emotion(emotion)
+
+
 def message_for(emotion: str, language: str = "en", rng: random.Random | None = None) -> str:
-    """A congratulation, follow-up question or check-in for ``emotion`` in ``language``.
+    """A congratulation, follow-up question or check-in for ``emotion`` (or ``UNSURE``) in ``language``.
 
     Pass a seeded ``rng`` for a reproducible choice; by default the first phrasing is used so the
     same face always reads the same in a photo.
     """
-    phrasings = MESSAGES[check_language(language)][check_emotion(emotion)]
+    phrasings = MESSAGES[check_language(language)][emotion if emotion == UNSURE else check_emotion(emotion)]
     return rng.choice(phrasings) if rng is not None else phrasings[0]

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from emotion_app.faces import DetectionSettings
+from emotion_app.faces import Box, DetectionSettings, Face
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
-from emotion_app.predictor import EmotionPredictor, to_predictions
+from emotion_app.predictor import EmotionPredictor, is_unsure, to_predictions
 from emotion_app.smoothing import FaceTracker, Track
 
 # Detection on a 320-px copy: more faces found than fer's full-resolution settings (74% vs 69% on
@@ -34,6 +34,11 @@ LIVE_SENSITIVITY = {
     "high": replace(LIVE_SETTINGS, scale_factor=1.1, min_face=0.05, min_face_px=24, detect_side=400),
 }
 ICE_ENV = "EMOTION_APP_ICE_SERVERS"
+# The webcam page's detector: Haar keeps up with the camera on 2 cores; MTCNN is a sidebar choice.
+LIVE_DETECTOR = "haar"
+# Full detections are this many frames apart (boxes tracked and re-classified in between): MTCNN
+# costs several Haar detections, so it runs less often to keep the video live.
+DETECT_EVERY = {"haar": 3, "mtcnn": 8, "haar+mtcnn": 4}
 TIMELINE_ROWS = 20_000  # ~13 minutes of one face at 25 fps; older rows are dropped
 
 
@@ -43,6 +48,7 @@ class FaceState:
     emotion: str
     confidence: float
     probabilities: tuple[float, ...]
+    unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class LiveAnalyzer:
     results: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=8))
     timeline: Timeline = field(default_factory=Timeline)
     tracker: FaceTracker = field(default_factory=FaceTracker)
+    _detected: dict[Box, Face] = field(default_factory=dict)  # the last detection's faces, by box
     _frame_index: int = 0
     _started: float | None = None
     _last: float | None = None
@@ -108,12 +115,18 @@ class LiveAnalyzer:
             image = np.ascontiguousarray(image[:, ::-1])
         now = time.monotonic()
         self._started = self._started if self._started is not None else now
-        # NOTE: full Haar detection only every few frames, or when nothing is tracked; between
-        # detections the last boxes are re-classified, which costs a fraction of a detection.
+        # NOTE: full detection only every few frames, or when nothing is tracked; between detections
+        # the last faces (with their eyes, for alignment) are re-classified, which costs a fraction
+        # of a detection.
         live = [t.box for t in self.tracker.tracks if t.missed == 0]
         detect = self._frame_index % options.detect_every == 0 or not live
         self._frame_index += 1
-        predictions = self.predictor.predict(image, options.settings, boxes=None if detect else live)
+        if detect:
+            faces = self.predictor.find_faces(image, options.settings)
+            self._detected = {face.box: face for face in faces}
+        else:
+            faces = [self._detected.get(box, box) for box in live]
+        predictions = self.predictor.predict(image, faces=faces)
         boxes = [p.box for p in predictions]
         tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]))
         smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))
@@ -127,8 +140,8 @@ class LiveAnalyzer:
         self._last = now
         result = FrameResult(
             time=now - self._started,
-            faces=tuple(FaceState(t.face_id, t.emotion, t.confidence, tuple(map(float, t.probabilities)))
-                        for t in tracks),
+            faces=tuple(FaceState(t.face_id, t.emotion, t.confidence, tuple(map(float, t.probabilities)),
+                                  is_unsure(t.probabilities)) for t in tracks),
             fps=self._fps,
         )
         self.timeline.add(result)

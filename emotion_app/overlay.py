@@ -125,7 +125,7 @@ class Painter:
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
             cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
-            text = display_name(prediction.emotion, language)
+            text = display_name(prediction.emotion, language) + ("?" if prediction.unsure else "")
             if show_confidence:
                 text = f"{text} {prediction.confidence:.0%}"
             # Scale the label with the face too, so small faces in a big photo keep small labels.

@@ -10,17 +10,33 @@ from types import MappingProxyType
 import numpy as np
 
 from emotion_app.faces import (
-    DEFAULT_CASCADE,
     DEFAULT_MARGIN,
+    SENSITIVITY,
     Box,
     DetectionSettings,
-    HaarCascade,
+    Face,
+    FaceDetector,
     crop_faces,
-    find_faces,
+    eye_angle,
+    make_detector,
     to_gray,
 )
-from emotion_app.labels import EMOTIONS
+from emotion_app.labels import EMOTIONS, VALENCE, Valence
 from emotion_app.model import LoadedModel, load_model
+
+# The photo page's detection at its default sensitivity (padded so close-ups are found).
+PHOTO_SETTINGS = SENSITIVITY["medium"]
+# The photo page's detector: see the README's whole-photo table (benchmarks/photos_e2e.py).
+PHOTO_DETECTOR = "haar+mtcnn"
+# A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
+# probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
+# while "neutral" still has NEUTRAL_DOUBT or more: calm faces are what the model most often calls
+# angry or sad. Chosen on PublicTest (benchmarks/unsure.py): 8.7% of neutral faces get a negative
+# question (27.8% with no rule) against 9.2% for a plain 0.3 margin, which would silence more
+# truly negative faces (47% asked, against 55% with this rule).
+UNSURE_MARGIN = 0.1
+NEUTRAL_DOUBT = 0.15
+NEGATIVE = np.array([VALENCE[e] is Valence.NEGATIVE for e in EMOTIONS])
 
 
 class InvalidImageError(ValueError):
@@ -29,10 +45,14 @@ class InvalidImageError(ValueError):
 
 @dataclass(frozen=True)
 class FacePrediction:
+    """One face: ``emotion`` is always the top class; ``unsure`` says the model barely preferred it
+    to the next one, so the page labels it with a question mark and asks no question."""
+
     box: Box
     emotion: str
     confidence: float
     probabilities: Mapping[str, float]
+    unsure: bool = False
 
 
 def check_image(image: np.ndarray) -> np.ndarray:
@@ -48,54 +68,70 @@ def check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def is_unsure(probabilities: np.ndarray, margin: float = UNSURE_MARGIN, doubt: float = NEUTRAL_DOUBT) -> bool:
+    """Whether the top class leads the runner-up by less than ``margin``, or is a negative emotion
+    while neutral has ``doubt`` or more (see UNSURE_MARGIN)."""
+    row = np.asarray(probabilities)
+    second, first = np.sort(row)[-2:]
+    negative = NEGATIVE[int(np.argmax(row))]
+    return bool(first - second < margin or (negative and row[EMOTIONS.index("neutral")] >= doubt))
+
+
 def to_predictions(boxes: list[Box], probabilities: np.ndarray) -> list[FacePrediction]:
     results = []
     for box, row in zip(boxes, probabilities, strict=True):
         top = int(np.argmax(row))
         mapping = MappingProxyType({emotion: float(p) for emotion, p in zip(EMOTIONS, row, strict=True)})
-        results.append(
-            FacePrediction(box=box, emotion=EMOTIONS[top], confidence=float(row[top]), probabilities=mapping)
-        )
+        results.append(FacePrediction(box=box, emotion=EMOTIONS[top], confidence=float(row[top]),
+                                      probabilities=mapping, unsure=is_unsure(row)))
     return results
 
 
 class EmotionPredictor:
-    """Finds faces with a Haar cascade and classifies all of them in one batched model call.
+    """Finds faces with a detector and classifies all of them in one batched model call.
 
-    One instance can be shared by many threads: the model is read-only and each thread gets its
-    own cascade.
+    With no arguments it is the photo page's configuration (accuracy first); the webcam page asks
+    for Haar alone. ``align`` levels the eye line before cropping where the detector gives eyes.
+    One instance can be shared by many threads: the model is read-only and each detector keeps
+    what is not thread-safe per thread.
     """
 
     def __init__(
         self,
         model_path: str | Path | None = None,
-        cascade_path: str | Path | None = None,
+        detector: FaceDetector | str = PHOTO_DETECTOR,
         settings: DetectionSettings | None = None,
-        margin: float = DEFAULT_MARGIN,
+        align: bool = True,
         model: LoadedModel | None = None,
     ) -> None:
-        if not 0.0 <= margin <= 1.0:
-            raise ValueError(f"margin must lie in 0..1, got {margin}")
         self.model = model if model is not None else load_model(model_path)
-        self.cascade = HaarCascade(Path(cascade_path) if cascade_path is not None else DEFAULT_CASCADE)
-        self.settings = settings or DetectionSettings()
-        self.margin = margin
+        self.detector = make_detector(detector) if isinstance(detector, str) else detector
+        self.settings = settings or PHOTO_SETTINGS
+        self.align = align
 
-    def find_faces(self, image: np.ndarray, settings: DetectionSettings | None = None) -> list[Box]:
-        return find_faces(to_gray(check_image(image)), self.cascade, settings or self.settings)
-
-    def classify(self, image: np.ndarray, boxes: list[Box]) -> list[FacePrediction]:
-        """Emotions of the faces at ``boxes`` (e.g. tracked from an earlier frame), no detection."""
-        return self.predict(image, boxes=boxes)
+    def find_faces(self, image: np.ndarray, settings: DetectionSettings | None = None) -> list[Face]:
+        return self.detector.detect(check_image(image), settings or self.settings)
 
     def predict(
-        self, image: np.ndarray, settings: DetectionSettings | None = None, boxes: list[Box] | None = None
+        self, image: np.ndarray, settings: DetectionSettings | None = None, faces: list[Face | Box] | None = None
     ) -> list[FacePrediction]:
         """Every face in a BGR (or gray) uint8 image, largest first; ``[]`` when there is none.
 
-        Given ``boxes``, detection is skipped and those faces are classified.
+        Given ``faces`` (``Face`` records or bare boxes, e.g. tracked from an earlier frame),
+        detection is skipped and those faces are classified.
         """
-        gray = to_gray(check_image(image))
-        if boxes is None:
-            boxes = find_faces(gray, self.cascade, settings or self.settings)
-        return to_predictions(boxes, self.model.probabilities(crop_faces(gray, boxes, self.margin)))
+        check_image(image)
+        if faces is None:
+            faces = self.detector.detect(image, settings or self.settings)
+        faces = [face if isinstance(face, Face) else Face(tuple(face), None, DEFAULT_MARGIN) for face in faces]
+        return to_predictions([face.box for face in faces], self.model.probabilities(self.crops(image, faces)))
+
+    def crops(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """The classifier's ``(N, 48, 48, 1)`` input for ``faces``: each framed by its detector's
+        margin and, with ``align``, turned so its eyes are level."""
+        gray = to_gray(image)
+        crops = np.empty((len(faces), 48, 48, 1), np.uint8)
+        for i, face in enumerate(faces):
+            angle = eye_angle(face) if self.align else 0.0
+            crops[i] = crop_faces(gray, [face.box], face.margin, [angle])[0]
+        return crops

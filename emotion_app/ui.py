@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from emotion_app.faces import SENSITIVITY, DetectionSettings, FaceDetectorError
-from emotion_app.labels import EMOJI_CHAR, EMOTIONS, LANGUAGES, VALENCE, Valence, display_name, message_for
-from emotion_app.model import ModelError
+from emotion_app.faces import DETECTORS, SENSITIVITY, DetectionSettings, FaceDetectorError
+from emotion_app.labels import (
+    EMOJI_CHAR,
+    EMOTIONS,
+    LANGUAGES,
+    UNSURE,
+    UNSURE_EMOJI,
+    VALENCE,
+    Valence,
+    display_name,
+    message_for,
+    message_key,
+)
+from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import AssetError, Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
@@ -29,9 +40,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Try a photo where faces are larger, well lit and looking at the camera, or raise the "
         "detection sensitivity in the sidebar.",
         "bad_file": "Could not read {name}: {reason}.",
-        "faces_found": "{n} face(s) found in {name}",
+        "faces_found": "{n} face(s) found in {name} ({detector})",
         "face": "Face {i}",
         "confidence": "confidence",
+        "unsure": "The model is unsure: its top two guesses are close.",
+        "detector": "Face detector",
+        "detector_help": "Haar is fast. MTCNN finds close-ups, tilted and harder faces, and levels the eyes "
+        "before reading the face; it loads on first use and is slower. Haar + MTCNN tries MTCNN only when "
+        "Haar finds nothing.",
         "download": "Download annotated image",
         "downscaled": "Large photo shown at {w}x{h} (uploaded {ow}x{oh}).",
         "model_error": "The emotion model could not be loaded.",
@@ -76,9 +92,14 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Essayez une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
         "ou augmentez la sensibilité de la détection dans le panneau latéral.",
         "bad_file": "Impossible de lire {name} : {reason}.",
-        "faces_found": "{n} visage(s) trouvé(s) dans {name}",
+        "faces_found": "{n} visage(s) trouvé(s) dans {name} ({detector})",
         "face": "Visage {i}",
         "confidence": "confiance",
+        "unsure": "Le modèle hésite : ses deux premières réponses sont proches.",
+        "detector": "Détecteur de visages",
+        "detector_help": "Haar est rapide. MTCNN trouve les gros plans, les visages penchés ou difficiles, et "
+        "redresse les yeux avant de lire le visage ; il se charge au premier usage et il est plus lent. "
+        "Haar + MTCNN n'essaie MTCNN que si Haar ne trouve rien.",
         "download": "Télécharger l'image annotée",
         "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
         "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
@@ -117,9 +138,15 @@ def text(language: str, key: str, **values: object) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def get_predictor() -> EmotionPredictor:
-    """One predictor (model + cascade pool) for every session: read-only, thread-safe."""
-    return EmotionPredictor()
+def get_model() -> LoadedModel:
+    """One model for every session and detector: read-only, thread-safe."""
+    return load_model()
+
+
+@st.cache_resource(show_spinner=False)
+def get_predictor(detector: str) -> EmotionPredictor:
+    """One predictor per detector, shared by every session (MTCNN's network loads on first use)."""
+    return EmotionPredictor(detector=detector, model=get_model())
 
 
 @st.cache_resource(show_spinner=False)
@@ -127,10 +154,10 @@ def get_painter() -> Painter:
     return Painter()
 
 
-def load_resources(language: str) -> tuple[EmotionPredictor, Painter]:
+def load_resources(language: str, detector: str) -> tuple[EmotionPredictor, Painter]:
     """The shared predictor and painter, or a clear error on the page and a stop."""
     try:
-        return get_predictor(), get_painter()
+        return get_predictor(detector), get_painter()
     except ModelError as error:
         st.error(f"{text(language, 'model_error')}\n\n{error}")
     except (AssetError, FaceDetectorError) as error:
@@ -157,16 +184,27 @@ def sidebar_sensitivity(
     return levels[level]
 
 
+DETECTOR_NAMES = {"haar": "Haar", "mtcnn": "MTCNN", "haar+mtcnn": "Haar + MTCNN"}
+
+
+def sidebar_detector(language: str, default: str) -> str:
+    return st.sidebar.radio(
+        text(language, "detector"), options=list(DETECTORS), index=DETECTORS.index(default),
+        format_func=DETECTOR_NAMES.__getitem__, help=text(language, "detector_help"), key="detector",
+    )
+
+
 def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
     accuracy = predictor.model.metadata.get("metrics", {}).get("PrivateTest", {}).get("accuracy")
     if accuracy is not None:
         st.caption(text(language, "accuracy_note", acc=accuracy))
 
 
-def show_message(emotion: str, language: str, where=st) -> None:
-    """The congratulation, follow-up question or check-in, styled by valence."""
-    message = f"{EMOJI_CHAR[emotion]} {message_for(emotion, language)}"
-    valence = VALENCE[emotion]
+def show_message(key: str, language: str, where=st) -> None:
+    """The congratulation, follow-up question or check-in for a message key (an emotion, or
+    ``UNSURE``: see ``labels.message_key``), styled by valence."""
+    message = f"{UNSURE_EMOJI if key == UNSURE else EMOJI_CHAR[key]} {message_for(key, language)}"
+    valence = Valence.NEUTRAL if key == UNSURE else VALENCE[key]
     if valence is Valence.POSITIVE:
         where.success(message)
     elif valence is Valence.NEGATIVE:
@@ -188,10 +226,12 @@ def face_panel(index: int, prediction: FacePrediction, language: str) -> None:
     with st.container(border=True):
         st.markdown(
             f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
-            f"**{display_name(prediction.emotion, language)}** "
+            f"**{display_name(prediction.emotion, language)}{'?' if prediction.unsure else ''}** "
             f"({text(language, 'confidence')} {prediction.confidence:.0%})"
         )
+        if prediction.unsure:
+            st.caption(text(language, "unsure"))
         for emotion in EMOTIONS:
             probability = prediction.probabilities[emotion]
             st.progress(probability, text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
-        show_message(prediction.emotion, language)
+        show_message(message_key(prediction.emotion, prediction.unsure), language)

@@ -60,7 +60,7 @@ def model_with_twin(random_model_path, random_export, tmp_path) -> Path:
 def random_predictor(random_model_path):
     from emotion_app.predictor import EmotionPredictor
 
-    return EmotionPredictor(random_model_path)
+    return EmotionPredictor(random_model_path, detector="haar")
 
 
 @pytest.fixture(scope="session")

@@ -28,3 +28,9 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"))
+
+        # MTCNN chosen in the sidebar reads the same photo.
+        page.get_by_test_id("stSidebar").get_by_text("MTCNN", exact=True).click()
+        expect(page.get_by_text("1 face(s) found in astronaut.jpg (MTCNN)")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0

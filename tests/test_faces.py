@@ -6,10 +6,16 @@ import pytest
 from emotion_app.faces import (
     FACE_SIZE,
     DetectionSettings,
+    Face,
     FaceDetectorError,
+    FallbackDetector,
     HaarCascade,
+    HaarDetector,
+    MtcnnDetector,
     crop_faces,
+    eye_angle,
     find_faces,
+    make_detector,
     to_gray,
 )
 
@@ -60,6 +66,7 @@ def test_largest_face_first(cascade, astronaut_bgr):
         ({"min_face": 0}, "min_face"),
         ({"detect_side": 10}, "detect_side"),
         ({"min_face_px": -1}, "min_face_px"),
+        ({"pad": 1.5}, "pad"),
     ],
 )
 def test_settings_are_validated(kwargs, message):
@@ -104,3 +111,126 @@ def test_min_face_px_skips_faces_smaller_than_the_classifier_can_read(cascade, a
     small = cv2.resize(astronaut_bgr, (320, 320), interpolation=cv2.INTER_AREA)  # her face is ~60 px
     assert len(find_faces(to_gray(small), cascade, DetectionSettings(min_face_px=40))) == 1
     assert find_faces(to_gray(small), cascade, DetectionSettings(min_face_px=80)) == []
+
+
+@pytest.fixture(scope="module")
+def mtcnn():
+    return MtcnnDetector()
+
+
+def closeup(image: np.ndarray, face: Face, factor: float = 1.05) -> np.ndarray:
+    """A square crop of ``factor`` times the face's box: a face that fills the photo."""
+    x, y, w, h = face.box
+    side = int(max(w, h) * factor)
+    left, top = max(0, x + w // 2 - side // 2), max(0, y + h // 2 - side // 2)
+    return image[top:top + side, left:left + side].copy()
+
+
+@pytest.mark.parametrize("name", ["haar", "mtcnn"])
+def test_detector_contract(name, mtcnn, astronaut_bgr):
+    """Both detectors: boxes inside the image, largest first; eyes, where given, inside their box."""
+    import cv2
+
+    detector = mtcnn if name == "mtcnn" else HaarDetector()
+    canvas = np.full((600, 1100, 3), 200, np.uint8)
+    canvas[50:562, 0:512] = astronaut_bgr
+    canvas[200:456, 700:956] = cv2.resize(astronaut_bgr, (256, 256))
+    for image in (canvas, to_gray(canvas), astronaut_bgr[:300, 100:400]):
+        faces = detector.detect(image, DetectionSettings(detect_side=1100, min_face=0.05, pad=0.2))
+        assert faces, f"{name} found no face"
+        areas = [f.box[2] * f.box[3] for f in faces]
+        assert areas == sorted(areas, reverse=True)
+        for face in faces:
+            x, y, w, h = face.box
+            assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= image.shape[1] and y + h <= image.shape[0]
+            assert all(isinstance(v, int) for v in face.box)
+            assert (face.eyes is not None) == (name == "mtcnn")
+            for ex, ey in face.eyes or ():
+                assert x <= ex <= x + w and y <= ey <= y + h
+    assert detector.detect(np.full((300, 400, 3), 128, np.uint8), DetectionSettings()) == []
+
+
+def test_mtcnn_loads_its_network_on_first_use_only():
+    detector = MtcnnDetector()
+    assert detector._network is None
+    detector.detect(np.full((120, 160, 3), 90, np.uint8), DetectionSettings())
+    assert detector._network is not None
+
+
+def test_fallback_runs_the_second_detector_only_when_the_first_finds_nothing(astronaut_bgr):
+    calls = []
+
+    class Recorder:
+        name = "recorder"
+
+        def detect(self, image, settings):
+            calls.append(image.shape)
+            return [Face((0, 0, 5, 5))]
+
+    fallback = FallbackDetector(HaarDetector(), Recorder())
+    assert fallback.name == "haar+recorder"
+    assert fallback.detect(astronaut_bgr, DetectionSettings())[0].box != (0, 0, 5, 5) and calls == []
+    assert fallback.detect(np.full((200, 200, 3), 128, np.uint8), DetectionSettings()) == [Face((0, 0, 5, 5))]
+    assert len(calls) == 1
+
+
+def test_make_detector_names():
+    assert [make_detector(n).name for n in ("haar", "mtcnn", "haar+mtcnn")] == ["haar", "mtcnn", "haar+mtcnn"]
+    with pytest.raises(ValueError, match="unknown face detector"):
+        make_detector("yolo")
+
+
+def test_a_face_that_fills_the_photo_is_found(mtcnn, astronaut_bgr):
+    """Close-ups (a cropped selfie, a profile picture) cropped to the face itself are found by both
+    detectors with the photo page's padded border."""
+    reference = mtcnn.detect(astronaut_bgr, DetectionSettings())[0]
+    tight = closeup(astronaut_bgr, reference, 1.0)
+    for detector in (HaarDetector(), mtcnn):
+        (face,) = detector.detect(tight, DetectionSettings(pad=0.15))
+        assert face.box[2] > 0.6 * tight.shape[1]
+
+
+def test_eye_angle_and_aligned_crop_level_the_eyes():
+    """A synthetic face whose eyes (two dark dots) sit on a line tilted by 20 degrees comes out of
+    the aligned crop with both dots on one row."""
+    import math
+
+    import cv2
+
+    image = np.full((200, 200), 220, np.uint8)
+    centre, half, tilt = np.array([100.0, 90.0]), 30.0, math.radians(20)
+    left = centre - half * np.array([math.cos(tilt), math.sin(tilt)])
+    right = centre + half * np.array([math.cos(tilt), math.sin(tilt)])
+    for x, y in (left, right):
+        cv2.circle(image, (int(round(x)), int(round(y))), 6, 0, -1)
+    face = Face((40, 40, 120, 120), (tuple(left), tuple(right)))
+    assert eye_angle(face) == pytest.approx(20, abs=0.01)
+    assert eye_angle(Face((40, 40, 120, 120))) == 0.0
+
+    def dot_rows(crop):
+        dark = crop[:, :, 0] < 110
+        rows = [np.nonzero(dark[:, :24].any(axis=1))[0], np.nonzero(dark[:, 24:].any(axis=1))[0]]
+        return [r.mean() for r in rows]
+
+    aligned = dot_rows(crop_faces(image, [face.box], 0.0, [eye_angle(face)])[0])
+    tilted = dot_rows(crop_faces(image, [face.box], 0.0)[0])
+    assert abs(aligned[0] - aligned[1]) < 1.0
+    assert abs(tilted[0] - tilted[1]) > 4.0
+
+
+def test_mtcnn_eyes_follow_a_tilted_head(mtcnn, astronaut_bgr):
+    """The astronaut turned by 15 degrees: MTCNN's eyes give back about that angle."""
+    import cv2
+
+    height, width = astronaut_bgr.shape[:2]
+    level = eye_angle(mtcnn.detect(astronaut_bgr, DetectionSettings())[0])
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), -15, 1.0)  # clockwise on screen
+    tilted = cv2.warpAffine(astronaut_bgr, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    assert eye_angle(mtcnn.detect(tilted, DetectionSettings())[0]) - level == pytest.approx(15, abs=4)
+
+
+def test_small_crops_are_enlarged_smoothly():
+    """A face under 48 px is enlarged (INTER_CUBIC), not with a shrinking filter that blocks it."""
+    gray = np.tile(np.linspace(0, 255, 24, dtype=np.uint8), (24, 1))
+    crop = crop_faces(gray, [(0, 0, 24, 24)], 0.0)[0, :, :, 0]
+    assert len(np.unique(crop[10])) > 30

@@ -50,3 +50,14 @@ def test_unknown_values_raise_clear_errors():
         labels.message_for("bored")
     with pytest.raises(ValueError, match="unsupported language 'de'"):
         labels.message_for("happy", "de")
+
+
+def test_an_unsure_face_gets_a_check_in_instead_of_the_negative_question():
+    """The no-question rule: a face the model is unsure about is never asked "why are you sad?"."""
+    assert labels.message_key("sad", unsure=True) == labels.UNSURE
+    assert labels.message_key("sad", unsure=False) == "sad"
+    for language in labels.MESSAGES:
+        check_in = labels.message_for(labels.UNSURE, language)
+        negative = {message for emotion in labels.EMOTIONS if labels.VALENCE[emotion] is labels.Valence.NEGATIVE
+                    for message in labels.MESSAGES[language][emotion]}
+        assert check_in not in negative and check_in == labels.message_for(labels.UNSURE, language)

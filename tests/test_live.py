@@ -21,12 +21,20 @@ def camera_frame(astronaut_bgr):
 def test_frames_are_annotated_and_results_queued(random_predictor, camera_frame):
     analyzer = LiveAnalyzer(random_predictor, Painter())
     detected = []
-    original = random_predictor.predict
-    analyzer.predictor = type("Spy", (), {
-        "predict": lambda self, image, settings=None, boxes=None: detected.append(boxes is None)
-        or original(image, settings, boxes=boxes),
-    })()
+
+    class Spy:
+        """Records, per frame, whether faces were detected or the tracked ones re-classified."""
+
+        def find_faces(self, image, settings=None):
+            detected[-1] = True
+            return random_predictor.find_faces(image, settings)
+
+        def predict(self, image, settings=None, faces=None):
+            return random_predictor.predict(image, settings, faces=faces)
+
+    analyzer.predictor = Spy()
     for _ in range(6):
+        detected.append(False)
         out = analyzer.process(camera_frame)
     assert out.shape == camera_frame.shape and not np.array_equal(out, camera_frame[:, ::-1])
     # Full detection on frames 0 and 3 only; the tracked boxes are re-classified in between.

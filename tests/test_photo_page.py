@@ -46,10 +46,10 @@ def test_missing_model_is_a_clear_message(tmp_path, monkeypatch):
 
 
 def test_missing_cascade_is_a_clear_message(random_model_path, tmp_path, monkeypatch):
-    import emotion_app.predictor
+    import emotion_app.faces
 
     monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
-    monkeypatch.setattr(emotion_app.predictor, "DEFAULT_CASCADE", tmp_path / "missing.xml")
+    monkeypatch.setattr(emotion_app.faces, "DEFAULT_CASCADE", tmp_path / "missing.xml")
     st.cache_resource.clear()
     page = AppTest.from_file(PAGE, default_timeout=120).run()
     st.cache_resource.clear()

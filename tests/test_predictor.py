@@ -52,12 +52,37 @@ def test_all_faces_go_through_one_model_call(random_predictor, astronaut_bgr, mo
     assert len(results) == 4 and calls == [4]
 
 
-def test_classify_reuses_given_boxes(random_predictor, astronaut_bgr):
+def test_given_faces_skip_detection(random_predictor, astronaut_bgr):
     detected = random_predictor.predict(astronaut_bgr)
-    again = random_predictor.classify(astronaut_bgr, [detected[0].box])
+    again = random_predictor.predict(astronaut_bgr, faces=[detected[0].box])
     assert again[0].probabilities == detected[0].probabilities
 
 
-def test_margin_is_validated(random_model_path):
-    with pytest.raises(ValueError, match="margin"):
-        EmotionPredictor(random_model_path, margin=2.0)
+def test_unknown_detector_is_a_clear_error(random_model_path):
+    with pytest.raises(ValueError, match="unknown face detector 'dlib'"):
+        EmotionPredictor(random_model_path, detector="dlib")
+
+
+def test_default_is_the_photo_configuration(random_model_path):
+    from emotion_app.predictor import PHOTO_DETECTOR, PHOTO_SETTINGS
+
+    predictor = EmotionPredictor(random_model_path)
+    assert predictor.detector.name == PHOTO_DETECTOR and predictor.settings == PHOTO_SETTINGS and predictor.align
+
+
+@pytest.mark.parametrize(
+    "row, unsure",
+    [
+        ([0.5, 0.45, 0.05, 0, 0, 0, 0], True),  # top two 0.05 apart
+        ([0.8, 0.1, 0.1, 0, 0, 0, 0], False),  # a clear angry face
+        ([0.6, 0, 0, 0, 0, 0, 0.4 - 1e-9], True),  # angry, but neutral keeps 0.4: no accusation
+        ([0, 0, 0, 0.6, 0, 0, 0.4 - 1e-9], False),  # neutral doubt only guards negative answers
+        ([1 / 7] * 7, True),
+    ],
+)
+def test_unsure_when_the_top_two_are_close_or_neutral_is_in_doubt(row, unsure):
+    from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, to_predictions
+
+    assert 0.05 < UNSURE_MARGIN < 0.2 and NEUTRAL_DOUBT < 0.4  # the rows above straddle both rules
+    (face,) = to_predictions([(0, 0, 10, 10)], np.array([row]))
+    assert face.unsure is unsure and face.emotion == EMOTIONS[int(np.argmax(row))]

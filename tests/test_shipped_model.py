@@ -68,19 +68,23 @@ def test_recorded_privatetest_accuracy_is_real():
 
 
 def test_serving_from_the_twin_never_imports_tensorflow():
-    """Cold start and memory: with the twin, a page process needs neither TensorFlow nor Keras."""
+    """Cold start and memory: with the twin, and while MTCNN is unused (Haar found the face, or the
+    Haar detector was chosen), a page process needs neither TensorFlow nor Keras."""
     import subprocess
     import sys
 
     from tests.conftest import REPO
 
     script = (
-        "import sys, numpy as np\n"
+        "import sys, cv2, numpy as np\n"
+        "from skimage import data\n"
         "from emotion_app.predictor import EmotionPredictor\n"
         "import emotion_app.ui, emotion_app.live, emotion_app.photo\n"
+        "photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)\n"
         "predictor = EmotionPredictor()\n"
-        "predictor.predict(np.zeros((240, 320, 3), np.uint8))\n"
-        "predictor.predict(np.zeros((240, 320, 3), np.uint8), boxes=[(10, 10, 100, 100)])\n"
+        "assert len(predictor.predict(photo)) == 1\n"
+        "assert len(predictor.predict(photo, faces=[(10, 10, 100, 100)])) == 1\n"
+        "EmotionPredictor(detector='haar').predict(np.zeros((240, 320, 3), np.uint8))\n"
         "print(predictor.model.runtime, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)

@@ -57,24 +57,86 @@ def build_model(
     return keras.Model(inputs, outputs, name="emotion_cnn")
 
 
-def build_augmentation(
-    seed: int,
-    translate: float = 0.1,
-    rotate: float = 0.04,
-    zoom: float = 0.1,
-    erase: bool = True,
-) -> keras.Sequential:
-    """Random flip, shift, rotation (fraction of a full turn), zoom and erasing; identity at inference.
+class RandomGamma(layers.Layer):
+    """Random gamma per image on 0..255 values (``exp(U(-max_log_gamma, max_log_gamma))``); identity
+    at inference. Brightness shifts every pixel alike; gamma darkens or lifts the mid-tones, as
+    under-exposed photos and webcams' auto-exposure do."""
+
+    def __init__(self, max_log_gamma: float = 0.4, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_log_gamma = max_log_gamma
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        shape = (keras.ops.shape(images)[0], 1, 1, 1)
+        log_gamma = keras.random.uniform(shape, -self.max_log_gamma, self.max_log_gamma, seed=self.seed_generator)
+        unit = keras.ops.clip(images, 0.0, 255.0) / 255.0
+        return 255.0 * keras.ops.power(unit + 1e-6, keras.ops.exp(log_gamma))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_log_gamma": self.max_log_gamma, "seed": self.seed}
+
+
+class RandomNoise(layers.Layer):
+    """Gaussian sensor noise on 0..255 values with a random strength per image, from none to
+    ``max_stddev`` grey levels; identity at inference. (Keras' ``GaussianNoise`` takes one fixed
+    strength, and at most 1.0.)"""
+
+    def __init__(self, max_stddev: float = 6.0, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_stddev = max_stddev
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        shape = (keras.ops.shape(images)[0], 1, 1, 1)
+        stddev = keras.random.uniform(shape, 0.0, self.max_stddev, seed=self.seed_generator)
+        noise = keras.random.normal(keras.ops.shape(images), seed=self.seed_generator)
+        return keras.ops.clip(images + stddev * noise, 0.0, 255.0)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_stddev": self.max_stddev, "seed": self.seed}
+
+
+# The two augmentation settings (``--augment``). "fer" is the one the shipped model's cycles trained
+# with. "real" widens it towards what whole photos and webcams hand the classifier after detection:
+# framing from 0.8x to 1.3x the face (RandomZoom's negative factor zooms in), heads tilted up to
+# +-20 degrees (0.055 of a turn), and photometric changes FER2013's curated crops rarely show:
+# exposure, contrast, gamma, focus blur and sensor noise.
+AUGMENTATIONS = {
+    "fer": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": False},
+    "real": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": True},
+}
+
+
+def build_augmentation(seed: int, kind: str = "fer", erase: bool = True) -> keras.Sequential:
+    """Random flip, shift, rotation, zoom (and for "real", photometric changes), plus erasing;
+    identity at inference.
 
     Kept out of the served model: ``train.py`` stacks it in front of ``build_model()`` while
     training and saves the inner model alone.
     """
+    setting = AUGMENTATIONS[kind]
+    translate, zoom = setting["translate"], setting["zoom"]
     augment = [
         layers.RandomFlip("horizontal", seed=seed),
         layers.RandomTranslation(translate, translate, fill_mode="reflect", seed=seed + 1),
-        layers.RandomRotation(rotate, fill_mode="reflect", seed=seed + 2),
+        layers.RandomRotation(setting["rotate"], fill_mode="reflect", seed=seed + 2),
         layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
     ]
+    if setting["photometric"]:
+        augment += [
+            layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 5),
+            layers.RandomContrast(0.3, value_range=(0, 255), seed=seed + 6),
+            RandomGamma(0.4, seed=seed + 7),
+            layers.RandomGaussianBlur(factor=1.0, kernel_size=3, sigma=(0.1, 1.0), value_range=(0, 255), seed=seed + 8),
+            RandomNoise(6.0, seed=seed + 9),
+        ]
     if erase:
         augment.append(
             layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255), seed=seed + 4)

@@ -38,7 +38,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.model import parse_widths
+from training.model import AUGMENTATIONS, parse_widths
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("training")
@@ -59,9 +59,7 @@ class TrainConfig:
     block_dropout: float = 0.15
     dense_units: int = 256
     dense_dropout: float = 0.4
-    translate: float = 0.1
-    rotate: float = 0.04
-    zoom: float = 0.1
+    augment: str = "fer"
     erase: bool = True
     seed: int = 42
     limit: int = 0
@@ -90,6 +88,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
     parser.add_argument("--dense-dropout", type=float, default=defaults.dense_dropout,
                         help="dropout before the softmax layer")
     parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
+    parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=defaults.augment,
+                        help="augmentation setting (training/model.py): 'real' adds photometric changes, wider "
+                        "framing and tilt")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                         help="also score the running mean of the weights of this epoch and later ones (0 = off)")
@@ -110,7 +111,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, 
         data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate,
         class_weight_power=args.class_weight_power, widths=args.widths, block_dropout=args.block_dropout,
-        dense_dropout=args.dense_dropout, erase=not args.no_erase,
+        dense_dropout=args.dense_dropout, augment=args.augment, erase=not args.no_erase,
         seed=args.seed, limit=args.limit, init_from=args.init_from, average_from=args.average_from,
         teacher=tuple(args.teacher), teacher_weight=args.teacher_weight,
     )
@@ -234,7 +235,7 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
         start_from(model, Path(config.init_from))
     trainer = keras.Sequential(
         [keras.Input(shape=model.input_shape[1:]),
-         build_augmentation(config.seed, config.translate, config.rotate, config.zoom, config.erase),
+         build_augmentation(config.seed, config.augment, config.erase),
          model],
         name="trainer",
     )
@@ -276,6 +277,9 @@ def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = Fal
             log.info("epoch %d/%d  loss %.4f  acc %.4f  PublicTest loss %.4f acc %.4f, %.4f with clean BN  %.0f s",
                      epoch + 1, config.epochs, logs["loss"], logs["accuracy"], logs["val_loss"],
                      logs["val_accuracy"], score, time.time() - self.started)
+            # Every epoch's served model is kept so a later choice can also weigh whole photos
+            # (benchmarks/photos_e2e.py), which this loop does not see.
+            served.save(run_dir / f"epoch{epoch + 1:03d}.keras")
             self.keep_if_best(state, score, served, epoch + 1, averaged=None)
             if config.average_from and epoch + 1 >= config.average_from:
                 averaged = fold_into_mean(average_path, epoch + 1, model.get_weights())
