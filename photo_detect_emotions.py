@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import cv2
 import streamlit as st
 
@@ -37,13 +39,18 @@ if not files:
 
 progress = st.progress(0.0) if len(files) > 1 else None
 for i, (name, data) in enumerate(files, start=1):
+    shown = ui.plain(name)  # file names are the user's text, never Markdown
     if progress is not None:
-        progress.progress(i / len(files), text=ui.text(language, "processing", name=name, i=i, n=len(files)))
-    st.subheader(name)
+        progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
+    st.subheader(shown, anchor=False)
     try:
         result = analyze_photo(data, predictor, painter, settings, language)
     except ImageError as error:
-        st.error(ui.text(language, "bad_file", name=name, reason=error))
+        st.error(ui.text(language, "bad_file", name=shown, reason=error))
+        continue
+    except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
+        logging.getLogger(__name__).exception("analysing %r failed", name)
+        st.error(ui.text(language, "internal_error", name=shown))
         continue
     picture, panels = st.columns([3, 2])
     with picture:
@@ -57,10 +64,10 @@ for i, (name, data) in enumerate(files, start=1):
         )
     with panels:
         if not result.predictions:
-            st.warning(ui.text(language, "no_face", name=name))
+            st.warning(ui.text(language, "no_face", name=shown))
             st.caption(ui.text(language, "no_face_hint"))
         else:
-            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=name,
+            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=shown,
                                detector=ui.DETECTOR_NAMES[detector]))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language)

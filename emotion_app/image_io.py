@@ -19,6 +19,9 @@ MAX_BYTES = 50 * 1024 * 1024
 # Large photos are shrunk to this longer side for processing and display: faces stay far above the
 # 48-pixel model input and the annotated PNG stays a sensible size to show and download.
 WORK_SIDE = 2048
+# Smaller than the smallest face any sensitivity searches (24 px), and st.image raises on an image
+# it must shrink to under 1 px (a 2000x1 PNG): such files are refused with a message instead.
+MIN_SIDE = 24
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif")
 
 
@@ -41,6 +44,11 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                     raise ImageError(
                         f"the image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
                         f"{max_pixels / 1e6:.0f}-megapixel limit"
+                    )
+                if min(width, height) < MIN_SIDE:
+                    raise ImageError(
+                        f"the image is {width}x{height} pixels, too small to hold a face "
+                        f"(both sides need at least {MIN_SIDE} pixels)"
                     )
                 image.seek(0)
                 image.load()

@@ -28,6 +28,9 @@ from emotion_app.model import LoadedModel, load_model
 PHOTO_SETTINGS = SENSITIVITY["medium"]
 # The photo page's detector: see the README's whole-photo table (benchmarks/photos_e2e.py).
 PHOTO_DETECTOR = "haar+mtcnn"
+# Levelling the eyes (MTCNN gives them) before cropping did not pay on any whole-photo set, tilted
+# heads included (README, benchmarks/photos_e2e.py), so it is off unless asked for.
+ALIGN = False
 # A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
 # probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
 # while "neutral" still has NEUTRAL_DOUBT or more: calm faces are what the model most often calls
@@ -101,7 +104,7 @@ class EmotionPredictor:
         model_path: str | Path | None = None,
         detector: FaceDetector | str = PHOTO_DETECTOR,
         settings: DetectionSettings | None = None,
-        align: bool = True,
+        align: bool = ALIGN,
         model: LoadedModel | None = None,
     ) -> None:
         self.model = model if model is not None else load_model(model_path)

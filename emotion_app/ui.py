@@ -5,6 +5,8 @@ The only module of the package that imports Streamlit.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from emotion_app.faces import DETECTORS, SENSITIVITY, DetectionSettings, FaceDetectorError
@@ -40,6 +42,9 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Try a photo where faces are larger, well lit and looking at the camera, or raise the "
         "detection sensitivity in the sidebar.",
         "bad_file": "Could not read {name}: {reason}.",
+        "internal_error": (
+            "Something went wrong on our side with {name}; the error was logged. Other files are not affected."
+        ),
         "faces_found": "{n} face(s) found in {name} ({detector})",
         "face": "Face {i}",
         "confidence": "confidence",
@@ -92,6 +97,10 @@ TEXT: dict[str, dict[str, str]] = {
         "no_face_hint": "Essayez une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
         "ou augmentez la sensibilité de la détection dans le panneau latéral.",
         "bad_file": "Impossible de lire {name} : {reason}.",
+        "internal_error": (
+            "Un problème est survenu de notre côté avec {name} ; l'erreur a été journalisée. "
+            "Les autres fichiers ne sont pas touchés."
+        ),
         "faces_found": "{n} visage(s) trouvé(s) dans {name} ({detector})",
         "face": "Visage {i}",
         "confidence": "confiance",
@@ -135,6 +144,15 @@ TEXT: dict[str, dict[str, str]] = {
 
 def text(language: str, key: str, **values: object) -> str:
     return TEXT[language][key].format(**values)
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+
+
+def plain(value: str) -> str:
+    """``value`` escaped so Streamlit's Markdown shows it as typed: a file named
+    ``[click](javascript:alert(1)).png`` must not become a link."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
 @st.cache_resource(show_spinner=False)

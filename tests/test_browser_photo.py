@@ -1,5 +1,7 @@
 """A real browser uploads a real photo to `streamlit run photo_detect_emotions.py`."""
 
+import cv2
+import numpy as np
 import pytest
 
 from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server
@@ -15,8 +17,13 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
     photo.write_bytes(astronaut_jpeg)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(astronaut_jpeg[:300])
+    # A 2000x1 PNG once crashed st.image with a traceback; a Markdown file name once became a link.
+    thin = tmp_path / "thin.png"
+    thin.write_bytes(cv2.imencode(".png", np.zeros((1, 2000, 3), np.uint8))[1].tobytes())
+    tricky = tmp_path / "**bold** [click](javascript:alert(1)).png"
+    tricky.write_bytes(cv2.imencode(".png", np.zeros((60, 60, 3), np.uint8))[1].tobytes())
     with streamlit_server("photo_detect_emotions.py") as url, open_page(url, "Emotion detector: photos") as page:
-        page.locator("input[type=file]").first.set_input_files([str(photo), str(broken)])
+        page.locator("input[type=file]").first.set_input_files([str(photo), str(broken), str(thin), str(tricky)])
 
         # The annotated image, the face panel with the shipped model's answer, and its message.
         expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible(timeout=90_000)
@@ -26,6 +33,9 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         expect(page.get_by_role("button", name="Download annotated image")).to_be_visible()
         # The damaged file gets its own message; the good one was still processed.
         expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
+        expect(page.get_by_text("Could not read thin.png: the image is 2000x1 pixels", exact=False)).to_be_visible()
+        expect(page.get_by_text(tricky.name, exact=True)).to_be_visible()
+        assert page.locator('a[href^="javascript"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"))
 

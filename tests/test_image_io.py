@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion_app.image_io import MAX_PIXELS, ImageError, decode_image, encode_png, shrink
+from emotion_app.image_io import MAX_PIXELS, MIN_SIDE, ImageError, decode_image, encode_png, shrink
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -47,20 +47,20 @@ def test_sixteen_bit_is_stretched_not_clipped():
 
 
 def test_transparent_pixels_become_white():
-    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    rgba = Image.new("RGBA", (30, 30), (0, 0, 0, 0))
     assert decode_image(encode(rgba, "PNG")).min() == 255
 
 
 def test_exif_rotation_is_applied():
-    tall = Image.new("RGB", (20, 40), (255, 0, 0))
+    tall = Image.new("RGB", (30, 60), (255, 0, 0))
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise to display
     image = decode_image(encode(tall, "JPEG", exif=exif))
-    assert image.shape[:2] == (20, 40)
+    assert image.shape[:2] == (30, 60)
 
 
 def test_gif_first_frame_is_used():
-    frames = [Image.new("RGB", (8, 8), color) for color in ((255, 0, 0), (0, 0, 255))]
+    frames = [Image.new("RGB", (32, 32), color) for color in ((255, 0, 0), (0, 0, 255))]
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
     image = decode_image(buffer.getvalue())
@@ -94,8 +94,15 @@ def test_huge_header_is_refused_before_decoding():
     assert MAX_PIXELS < 20000 * 20000
 
 
-def test_tiny_images_decode():
-    assert decode_image(encode(Image.new("RGB", (10, 10)), "PNG")).shape == (10, 10, 3)
+def test_small_images_decode():
+    assert decode_image(encode(Image.new("RGB", (MIN_SIDE, MIN_SIDE)), "PNG")).shape == (MIN_SIDE, MIN_SIDE, 3)
+
+
+@pytest.mark.parametrize("size", [(2000, 1), (3000, 1), (5000, 2), (1, 2000), (10, 10)])
+def test_images_too_thin_for_a_face_get_a_clear_message(size):
+    """A 2000x1 PNG once reached st.image, which raised on it, showing a traceback to the user."""
+    with pytest.raises(ImageError, match=f"{size[0]}x{size[1]} pixels"):
+        decode_image(encode(Image.new("RGB", size), "PNG"))
 
 
 def test_shrink_never_enlarges():
@@ -105,5 +112,5 @@ def test_shrink_never_enlarges():
 
 
 def test_png_roundtrip():
-    image = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    image = np.random.default_rng(1).integers(0, 256, (30, 40, 3), dtype=np.uint8)
     assert (decode_image(encode_png(image)) == image).all()

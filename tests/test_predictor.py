@@ -64,10 +64,11 @@ def test_unknown_detector_is_a_clear_error(random_model_path):
 
 
 def test_default_is_the_photo_configuration(random_model_path):
-    from emotion_app.predictor import PHOTO_DETECTOR, PHOTO_SETTINGS
+    from emotion_app.predictor import ALIGN, PHOTO_DETECTOR, PHOTO_SETTINGS
 
     predictor = EmotionPredictor(random_model_path)
-    assert predictor.detector.name == PHOTO_DETECTOR and predictor.settings == PHOTO_SETTINGS and predictor.align
+    assert predictor.detector.name == PHOTO_DETECTOR and predictor.settings == PHOTO_SETTINGS
+    assert predictor.align is ALIGN is False
 
 
 @pytest.mark.parametrize(
