@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
+from tests.conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -34,10 +34,7 @@ def require_chromium() -> None:
     except ImportError:
         missing.append("the playwright package (pip install -r requirements-dev.txt)")
     if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail("browser test needs " + " and ".join(missing))
 
 
 def free_port() -> int:

@@ -19,6 +19,14 @@ SHIPPED_MODEL = REPO / "models" / "emotion_cnn.keras"
 SHARED_DATA = REPO.parent / "shared" / "data" / "fer2013.csv.gz"
 
 
+def skip_or_fail(reason: str) -> None:
+    """Outside CI a check whose prerequisite is missing skips with the reason; with ``CI=true``
+    (which .ci/run exports) it fails, so CI never passes a check by skipping it."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def random_model_path(tmp_path_factory) -> Path:
     """build_model() with random weights, saved the way training saves the real one."""

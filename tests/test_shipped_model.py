@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emotion_app.labels import EMOTIONS
-from tests.conftest import SHARED_DATA, SHIPPED_MODEL
+from tests.conftest import SHARED_DATA, SHIPPED_MODEL, skip_or_fail
 
 METADATA = SHIPPED_MODEL.with_suffix(".json")
 
@@ -45,10 +45,17 @@ def test_the_astronaut_smiles(shipped_predictor, astronaut_bgr):
     assert len(faces) == 1 and faces[0].emotion == "happy"
 
 
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_prerequisite_fails_in_ci_and_skips_elsewhere(monkeypatch, ci, outcome):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome):
+        skip_or_fail("no data")
+
+
 @pytest.mark.slow
 def test_recorded_privatetest_accuracy_is_real():
     if not SHARED_DATA.exists():
-        pytest.skip(f"{SHARED_DATA} not present: the accuracy check needs FER2013")
+        skip_or_fail(f"{SHARED_DATA} not present: the accuracy check needs FER2013")
     from emotion_app.model import load_model
     from training.data import load_fer2013_csv
     from training.inference import predict_probabilities
