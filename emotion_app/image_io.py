@@ -22,7 +22,7 @@ WORK_SIDE = 2048
 # Smaller than the smallest face any sensitivity searches (24 px), and st.image raises on an image
 # it must shrink to under 1 px (a 2000x1 PNG): such files are refused with a message instead.
 MIN_SIDE = 24
-ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif")
+ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 
 
 class ImageError(ValueError):
@@ -56,7 +56,7 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError("this is not an image format we can read (use JPEG, PNG, WebP, BMP or GIF)") from None
+        raise ImageError("this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         limit = f"{max_pixels / 1e6:.0f}-megapixel"
         raise ImageError(f"the image is too large to open safely (over the {limit} limit)") from None

@@ -35,7 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
         "photo_title": "Emotion detector: photos",
         "photo_intro": "Upload photos or take a snapshot: every face is boxed with its emotion, the model's "
         "confidence and an emoji. Nothing you upload is stored.",
-        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF)",
+        "upload": "Photos: JPEG, PNG, WebP, BMP, GIF or TIFF, up to 50 MB each (other formats, such as HEIC, "
+        "are refused)",
         "snapshot": "Or take a snapshot with your camera",
         "processing": "Analysing {name} ({i}/{n})",
         "no_face": "No face found in {name}.",
@@ -50,9 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
         "confidence": "confidence",
         "unsure": "The model is unsure: its top two guesses are close.",
         "detector": "Face detector",
-        "detector_help": "Haar is fast. MTCNN finds close-ups, tilted and harder faces, and levels the eyes "
-        "before reading the face; it loads on first use and is slower. Haar + MTCNN tries MTCNN only when "
-        "Haar finds nothing.",
+        "detector_help": "Haar is fast. MTCNN also finds tilted and harder faces; it loads on first use and is "
+        "slower. Haar + MTCNN tries MTCNN only when Haar finds nothing.",
         "download": "Download annotated image",
         "downscaled": "Large photo shown at {w}x{h} (uploaded {ow}x{oh}).",
         "model_error": "The emotion model could not be loaded.",
@@ -88,14 +88,15 @@ TEXT: dict[str, dict[str, str]] = {
         "sensitivity_help": "Plus élevée : trouve les visages petits ou de profil, avec plus de fausses alertes.",
         "sensitivity_levels": "faible|moyenne|élevée",
         "photo_title": "Détecteur d'émotions : photos",
-        "photo_intro": "Déposez des photos ou prenez un cliché : chaque visage est encadré avec son émotion, "
-        "la confiance du modèle et un emoji. Rien de ce que vous déposez n'est conservé.",
-        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF)",
-        "snapshot": "Ou prenez un cliché avec votre caméra",
+        "photo_intro": "Dépose des photos ou prends un cliché : chaque visage est encadré avec son émotion, "
+        "la confiance du modèle et un emoji. Rien de ce que tu déposes n'est conservé.",
+        "upload": "Photos : JPEG, PNG, WebP, BMP, GIF ou TIFF, 50 Mo maximum chacune (les autres formats, "
+        "comme HEIC, sont refusés)",
+        "snapshot": "Ou prends un cliché avec ta caméra",
         "processing": "Analyse de {name} ({i}/{n})",
         "no_face": "Aucun visage trouvé dans {name}.",
-        "no_face_hint": "Essayez une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
-        "ou augmentez la sensibilité de la détection dans le panneau latéral.",
+        "no_face_hint": "Essaie une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
+        "ou augmente la sensibilité de la détection dans le panneau latéral.",
         "bad_file": "Impossible de lire {name} : {reason}.",
         "internal_error": (
             "Un problème est survenu de notre côté avec {name} ; l'erreur a été journalisée. "
@@ -106,33 +107,33 @@ TEXT: dict[str, dict[str, str]] = {
         "confidence": "confiance",
         "unsure": "Le modèle hésite : ses deux premières réponses sont proches.",
         "detector": "Détecteur de visages",
-        "detector_help": "Haar est rapide. MTCNN trouve les gros plans, les visages penchés ou difficiles, et "
-        "redresse les yeux avant de lire le visage ; il se charge au premier usage et il est plus lent. "
+        "detector_help": "Haar est rapide. MTCNN trouve aussi les visages penchés ou difficiles ; il se charge au premier usage et il "
+        "est plus lent. "
         "Haar + MTCNN n'essaie MTCNN que si Haar ne trouve rien.",
         "download": "Télécharger l'image annotée",
         "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
         "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
         "asset_error": "Un fichier de l'application manque.",
         "accuracy_note": "Le modèle a raison dans environ {acc:.0%} des cas sur les visages de test de FER2013 : "
-        "prenez les résultats comme une estimation, pas un diagnostic.",
-        "waiting": "Déposez une photo (ou prenez un cliché) pour commencer.",
+        "prends les résultats comme une estimation, pas un diagnostic.",
+        "waiting": "Dépose une photo (ou prends un cliché) pour commencer.",
         "webcam_title": "Détecteur d'émotions : webcam en direct",
-        "webcam_intro": "Appuyez sur DÉMARRER et autorisez la caméra : chaque visage est encadré avec son émotion "
-        "et un emoji, lissés sur quelques images. La vidéo circule entre votre navigateur et ce serveur ; rien "
+        "webcam_intro": "Appuie sur DÉMARRER et autorise la caméra : chaque visage est encadré avec son émotion "
+        "et un emoji, lissés sur quelques images. La vidéo circule entre ton navigateur et ce serveur ; rien "
         "n'est conservé.",
         "mirror": "Vue miroir",
         "show_probabilities": "Afficher la confiance sur la vidéo",
         "start": "DÉMARRER",
         "stop": "ARRÊTER",
-        "camera_denied": "L'accès à la caméra a été refusé. Autorisez la caméra dans la barre d'adresse du "
-        "navigateur, puis appuyez de nouveau sur DÉMARRER.",
-        "camera_unavailable": "Aucune caméra trouvée. Branchez une caméra, ou utilisez la page photos.",
-        "camera_asking": "En attente de votre autorisation pour la caméra…",
+        "camera_denied": "L'accès à la caméra a été refusé. Autorise la caméra dans la barre d'adresse du "
+        "navigateur, puis appuie de nouveau sur DÉMARRER.",
+        "camera_unavailable": "Aucune caméra trouvée. Branche une caméra, ou utilise la page photos.",
+        "camera_asking": "En attente de ton autorisation pour la caméra…",
         "camera_needs_https": "Ce navigateur ne peut pas ouvrir la caméra ici : la page doit être servie en HTTPS "
         "(ou depuis localhost).",
-        "idle": "Appuyez sur DÉMARRER pour commencer. Autorisez la caméra quand le navigateur le demande.",
+        "idle": "Appuie sur DÉMARRER pour commencer. Autorise la caméra quand le navigateur le demande.",
         "waiting_video": "Connexion à la caméra…",
-        "no_face_live": "Aucun visage visible : regardez la caméra, le visage bien éclairé.",
+        "no_face_live": "Aucun visage visible : regarde la caméra, le visage bien éclairé.",
         "faces_live": "{n} visages visibles ; le message suit le plus grand.",
         "fps": "{fps:.0f} images/s",
         "timeline": "Émotions au fil du temps (plus grand visage)",

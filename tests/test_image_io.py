@@ -114,3 +114,11 @@ def test_shrink_never_enlarges():
 def test_png_roundtrip():
     image = np.random.default_rng(1).integers(0, 256, (30, 40, 3), dtype=np.uint8)
     assert (decode_image(encode_png(image)) == image).all()
+
+
+def test_tiff_is_accepted():
+    """The uploader once refused TIFF although it decodes; it is now listed and read."""
+    from emotion_app.image_io import ACCEPTED_TYPES
+
+    assert {"tif", "tiff"} <= set(ACCEPTED_TYPES)
+    assert decode_image(encode(RGB, "TIFF")).shape == (40, 30, 3)

@@ -33,7 +33,7 @@ def test_page_speaks_french(page):
     page.sidebar.radio(key="language").set_value("fr").run()
     assert not page.exception
     assert page.title[0].value == "Détecteur d'émotions : photos"
-    assert any("Déposez une photo" in info.value for info in page.info)
+    assert any("Dépose une photo" in info.value for info in page.info)
 
 
 def test_missing_model_is_a_clear_message(tmp_path, monkeypatch):
@@ -74,3 +74,14 @@ def test_camera_only_when_asked_for(page):
     assert not page.get("camera_input")
     page.toggle(key="use_camera").set_value(True).run()
     assert not page.exception and len(page.get("camera_input")) == 1
+
+
+def test_french_says_tu_throughout():
+    """The messages ask "pourquoi es-tu triste ?"; the page once said "vous" around them."""
+    import re
+
+    from emotion_app import labels, ui
+
+    texts = list(ui.TEXT["fr"].values()) + [m for ms in labels.MESSAGES["fr"].values() for m in ms]
+    formal = [t for t in texts if re.search(r"\b(vous|votre|vos)\b|\b\w+ez\b", t, re.IGNORECASE)]
+    assert formal == []
