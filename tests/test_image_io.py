@@ -121,4 +121,4 @@ def test_tiff_is_accepted():
     from emotion_app.image_io import ACCEPTED_TYPES
 
     assert {"tif", "tiff"} <= set(ACCEPTED_TYPES)
-    assert decode_image(encode(RGB, "TIFF")).shape == (40, 30, 3)
+    assert decode_image(encode(RGB, "TIFF")).shape == (30, 40, 3)
