@@ -130,7 +130,14 @@ def paired_twin(path: Path, metadata: dict) -> tuple[LiteRTInference | None, str
 
 def load_keras(path: Path):
     """The ``.keras`` file in Keras safe mode (no arbitrary code), checked against the contract."""
-    import keras
+    try:
+        import keras
+    except ImportError as error:
+        raise ModelError(
+            f"serving {path.name} without its TFLite twin needs TensorFlow and Keras ({error}): install them "
+            f"with `pip install -r requirements.txt`, or pair a twin with `python -m training.export --model "
+            f"{path} --twin`"
+        ) from None
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -201,6 +208,7 @@ def load_model(path: str | Path | None = None, runtime: str | None = None) -> Lo
             return LoadedModel(path, metadata, twin, "litert")
         if runtime == "litert":
             raise ModelError(f"LiteRT cannot run {path.name}: {problem}. Run `python -m training.export --twin`.")
-        log.info("serving %s with TensorFlow: %s", path.name, problem)
+        # A warning: TensorFlow is 3x slower per face and costs seconds of start-up and ~600 MB more.
+        log.warning("serving %s with TensorFlow, not LiteRT: %s", path.name, problem)
     model = load_keras(path)
     return LoadedModel(path, metadata, compile_inference(model), "tensorflow", keras_model=model)

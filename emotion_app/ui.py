@@ -59,6 +59,7 @@ TEXT: dict[str, dict[str, str]] = {
         "asset_error": "An app asset is missing.",
         "accuracy_note": "The model is right about {acc:.0%} of the time on the FER2013 test faces: treat "
         "results as a guess, not a diagnosis.",
+        "runtime_note": "Model {model}, run by {runtime}.",
         "waiting": "Upload a photo (or take a snapshot) to begin.",
         "webcam_title": "Emotion detector: live webcam",
         "webcam_intro": "Press START and allow the camera: every face is boxed with its emotion and an emoji, "
@@ -107,15 +108,15 @@ TEXT: dict[str, dict[str, str]] = {
         "confidence": "confiance",
         "unsure": "Le modèle hésite : ses deux premières réponses sont proches.",
         "detector": "Détecteur de visages",
-        "detector_help": "Haar est rapide. MTCNN trouve aussi les visages penchés ou difficiles ; il se charge au premier usage et il "
-        "est plus lent. "
-        "Haar + MTCNN n'essaie MTCNN que si Haar ne trouve rien.",
+        "detector_help": "Haar est rapide. MTCNN trouve aussi les visages penchés ou difficiles ; il se charge "
+        "au premier usage et il est plus lent. Haar + MTCNN n'essaie MTCNN que si Haar ne trouve rien.",
         "download": "Télécharger l'image annotée",
         "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
         "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
         "asset_error": "Un fichier de l'application manque.",
         "accuracy_note": "Le modèle a raison dans environ {acc:.0%} des cas sur les visages de test de FER2013 : "
         "prends les résultats comme une estimation, pas un diagnostic.",
+        "runtime_note": "Modèle {model}, exécuté par {runtime}.",
         "waiting": "Dépose une photo (ou prends un cliché) pour commencer.",
         "webcam_title": "Détecteur d'émotions : webcam en direct",
         "webcam_intro": "Appuie sur DÉMARRER et autorise la caméra : chaque visage est encadré avec son émotion "
@@ -214,9 +215,13 @@ def sidebar_detector(language: str, default: str) -> str:
 
 
 def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
-    accuracy = predictor.model.metadata.get("metrics", {}).get("PrivateTest", {}).get("accuracy")
-    if accuracy is not None:
-        st.caption(text(language, "accuracy_note", acc=accuracy))
+    model = predictor.model
+    accuracy = model.metadata.get("metrics", {}).get("PrivateTest", {}).get("accuracy")
+    # The runtime is shown so a slow fallback to TensorFlow (see emotion_app.model) is visible.
+    runtime = text(language, "runtime_note", model=model.path.name,
+                   runtime={"litert": "LiteRT", "tensorflow": "TensorFlow"}.get(model.runtime, model.runtime))
+    note = text(language, "accuracy_note", acc=accuracy) + " " if accuracy is not None else ""
+    st.caption(note + runtime)
 
 
 def show_message(key: str, language: str, where=st) -> None:

@@ -111,3 +111,22 @@ def test_unknown_runtime_is_refused(random_model_path, monkeypatch):
     monkeypatch.setenv("EMOTION_APP_RUNTIME", "gpu")
     with pytest.raises(ModelError, match="EMOTION_APP_RUNTIME.*'gpu'"):
         load_model(random_model_path)
+
+
+def test_a_keras_model_without_tensorflow_is_a_clear_error(random_model_path, monkeypatch):
+    """Once a traceback: an unpaired .keras on a machine without TensorFlow."""
+    import sys
+
+    from emotion_app.model import ModelError, load_keras
+
+    monkeypatch.setitem(sys.modules, "keras", None)  # what `import keras` meets when it is not installed
+    with pytest.raises(ModelError, match="needs TensorFlow and Keras"):
+        load_keras(random_model_path)
+
+
+def test_falling_back_to_tensorflow_is_a_warning(random_model_path, caplog):
+    from emotion_app.model import load_model
+
+    with caplog.at_level("WARNING", logger="emotion_app.model"):
+        model = load_model(random_model_path)
+    assert model.runtime == "tensorflow" and "not LiteRT" in caplog.text
