@@ -6,6 +6,7 @@ Everything happens in memory: uploads are never written to disk.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
 import cv2
@@ -60,8 +61,11 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         limit = f"{max_pixels / 1e6:.0f}-megapixel"
         raise ImageError(f"the image is too large to open safely (over the {limit} limit)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as error:
-        # Pillow reports truncated or corrupt data through all of these, depending on the codec.
+    except MemoryError:
+        raise ImageError("the image is too large to decode on this server") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+        # What Pillow's decoders raise for truncated or corrupt data, depending on the codec. Any
+        # other exception is a bug, ours or Pillow's: it propagates to be logged, not blamed on the file.
         raise ImageError(f"the image data is damaged or incomplete ({error})") from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 

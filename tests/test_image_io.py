@@ -122,3 +122,26 @@ def test_tiff_is_accepted():
 
     assert {"tif", "tiff"} <= set(ACCEPTED_TYPES)
     assert decode_image(encode(RGB, "TIFF")).shape == (30, 40, 3)
+
+
+def test_only_decoder_errors_blame_the_file(monkeypatch):
+    """A bug (here a TypeError inside decoding) once read "the image data is damaged"."""
+    import emotion_app.image_io as image_io
+
+    def broken(image):
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr(image_io, "_to_rgb", broken)
+    with pytest.raises(TypeError):
+        decode_image(encode(RGB, "PNG"))
+
+
+def test_running_out_of_memory_says_too_large(monkeypatch):
+    import emotion_app.image_io as image_io
+
+    def exhausted(image):
+        raise MemoryError
+
+    monkeypatch.setattr(image_io, "_to_rgb", exhausted)
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(encode(RGB, "PNG"))

@@ -4,6 +4,7 @@ Every input either gives results or raises ImageError with a message; nothing el
 (10,000+ inputs) is scripts/fuzz_intake.py; this is the short one for every test run.
 """
 
+import os
 import resource
 
 import pytest
@@ -30,7 +31,7 @@ def test_any_upload_gives_results_or_our_error_in_bounded_memory(random_predicto
     assert peak_rss_mb() - before < MAX_RSS_GROWTH_MB
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(data=uploads)
 def fuzz_uploads(random_predictor, data):
