@@ -31,9 +31,12 @@ uploads = st.file_uploader(ui.text(language, "upload"), type=list(ACCEPTED_TYPES
 snapshot = None
 if st.toggle(ui.text(language, "snapshot"), key="use_camera"):
     snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed")
+example = ui.example_picker(language)
 files = [(upload.name, upload.getvalue()) for upload in uploads or []]
 if snapshot is not None:
     files.append((snapshot.name or "snapshot.jpg", snapshot.getvalue()))
+if example is not None:
+    files.append(example)
 if not files:
     st.info(ui.text(language, "waiting"))
 

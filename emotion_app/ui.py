@@ -23,7 +23,7 @@ from emotion_app.labels import (
     message_key,
 )
 from emotion_app.model import LoadedModel, ModelError, load_model
-from emotion_app.overlay import AssetError, Painter
+from emotion_app.overlay import ASSETS, AssetError, Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
 TEXT: dict[str, dict[str, str]] = {
@@ -38,6 +38,8 @@ TEXT: dict[str, dict[str, str]] = {
         "upload": "Photos: JPEG, PNG, WebP, BMP, GIF or TIFF, up to 50 MB each (other formats, such as HEIC, "
         "are refused)",
         "snapshot": "Or take a snapshot with your camera",
+        "example": "Or try an example",
+        "example_names": "none|astronaut|four faces",
         "processing": "Analysing {name} ({i}/{n})",
         "no_face": "No face found in {name}.",
         "no_face_hint": "Try a photo where faces are larger, well lit and looking at the camera, or raise the "
@@ -94,6 +96,8 @@ TEXT: dict[str, dict[str, str]] = {
         "upload": "Photos : JPEG, PNG, WebP, BMP, GIF ou TIFF, 50 Mo maximum chacune (les autres formats, "
         "comme HEIC, sont refusés)",
         "snapshot": "Ou prends un cliché avec ta caméra",
+        "example": "Ou essaie un exemple",
+        "example_names": "aucun|astronaute|quatre visages",
         "processing": "Analyse de {name} ({i}/{n})",
         "no_face": "Aucun visage trouvé dans {name}.",
         "no_face_hint": "Essaie une photo où les visages sont plus grands, bien éclairés et face à l'objectif, "
@@ -205,6 +209,18 @@ def sidebar_sensitivity(
 
 
 DETECTOR_NAMES = {"haar": "Haar", "mtcnn": "MTCNN", "haar+mtcnn": "Haar + MTCNN"}
+
+
+EXAMPLE_DIR = ASSETS / "examples"
+EXAMPLES = ("", "astronaut.jpg", "collage.jpg")  # bundled, public domain (assets/examples/LICENSE.md)
+
+
+def example_picker(language: str) -> tuple[str, bytes] | None:
+    """A bundled photo to analyse, so a presenter can demo without a file at hand."""
+    names = dict(zip(EXAMPLES, text(language, "example_names").split("|"), strict=True))
+    choice = st.radio(text(language, "example"), EXAMPLES, format_func=names.__getitem__, horizontal=True,
+                      key="example")
+    return (choice, (EXAMPLE_DIR / choice).read_bytes()) if choice else None
 
 
 def sidebar_detector(language: str, default: str) -> str:

@@ -85,3 +85,11 @@ def test_french_says_tu_throughout():
     texts = list(ui.TEXT["fr"].values()) + [m for ms in labels.MESSAGES["fr"].values() for m in ms]
     formal = [t for t in texts if re.search(r"\b(vous|votre|vos)\b|\b\w+ez\b", t, re.IGNORECASE)]
     assert formal == []
+
+
+def test_an_example_photo_is_analysed_without_an_upload(page):
+    page.run()
+    page.radio(key="example").set_value("collage.jpg").run()
+    assert not page.exception and not page.error
+    assert any("4 face(s) found in collage" in caption.value for caption in page.caption)
+    assert len(page.subheader) == 1 and "collage" in page.subheader[0].value
