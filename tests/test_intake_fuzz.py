@@ -31,8 +31,8 @@ def test_any_upload_gives_results_or_our_error_in_bounded_memory(random_predicto
     assert peak_rss_mb() - before < MAX_RSS_GROWTH_MB
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=uploads)
 def fuzz_uploads(random_predictor, data):
     """Results or ImageError with a message; run 150 times by the test above."""
