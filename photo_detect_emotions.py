@@ -12,7 +12,7 @@ import streamlit as st
 
 from emotion_app import ui
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
-from emotion_app.photo import analyze_photo
+from emotion_app.photo import analyze_photo, annotated_zip, face_rows, rows_csv, rows_json
 from emotion_app.predictor import PHOTO_DETECTOR
 
 st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
@@ -41,6 +41,7 @@ if not files:
     st.info(ui.text(language, "waiting"))
 
 progress = st.progress(0.0) if len(files) > 1 else None
+results = []
 for i, (name, data) in enumerate(files, start=1):
     shown = ui.plain(name)  # file names are the user's text, never Markdown
     if progress is not None:
@@ -55,6 +56,7 @@ for i, (name, data) in enumerate(files, start=1):
         logging.getLogger(__name__).exception("analysing %r failed", name)
         st.error(ui.text(language, "internal_error", name=shown))
         continue
+    results.append((name, result))
     picture, panels = st.columns([3, 2])
     with picture:
         st.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
@@ -76,3 +78,14 @@ for i, (name, data) in enumerate(files, start=1):
                 ui.face_panel(index, prediction, language)
 if progress is not None:
     progress.empty()
+if results:
+    st.subheader(ui.text(language, "exports"), anchor=False)
+    rows = face_rows(results)
+    csv_column, json_column, zip_column = st.columns(3)
+    csv_column.download_button(ui.text(language, "download_csv"), rows_csv(rows), file_name="faces.csv",
+                               mime="text/csv", on_click="ignore", key="download-csv")
+    json_column.download_button(ui.text(language, "download_json"), rows_json(rows), file_name="faces.json",
+                                mime="application/json", on_click="ignore", key="download-json")
+    zip_column.download_button(ui.text(language, "download_zip"), annotated_zip(results),
+                               file_name="annotated_images.zip", mime="application/zip", on_click="ignore",
+                               key="download-zip")

@@ -115,17 +115,20 @@ class Painter:
         language: str = "en",
         show_emoji: bool = True,
         show_confidence: bool = True,
+        numbered: bool = False,
     ) -> np.ndarray:
-        """A copy of the BGR ``image`` with each face boxed, labelled and given its emoji."""
+        """A copy of the BGR ``image`` with each face boxed, labelled and given its emoji; with
+        ``numbered``, labels start with the face's number (1, 2, ...) in ``predictions``' order."""
         canvas = image.copy()
         longer = max(canvas.shape[:2])
         thickness = max(2, longer // 320)
         text_size = max(12, longer // 40)
-        for prediction in predictions:
+        for number, prediction in enumerate(predictions, start=1):
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
             cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
             text = display_name(prediction.emotion, language) + ("?" if prediction.unsure else "")
+            text = f"{number}. {text}" if numbered else text
             if show_confidence:
                 text = f"{text} {prediction.confidence:.0%}"
             # Scale the label with the face too, so small faces in a big photo keep small labels.

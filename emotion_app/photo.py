@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import decode_image, encode_png, shrink
+from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
@@ -15,7 +20,7 @@ from emotion_app.predictor import EmotionPredictor, FacePrediction
 @dataclass(frozen=True)
 class PhotoResult:
     annotated: np.ndarray  # BGR, at working size
-    predictions: list[FacePrediction]  # boxes in the annotated image's pixels
+    predictions: list[FacePrediction]  # left to right, numbered from 1 on the image; boxes in its pixels
     original_size: tuple[int, int]  # width, height as uploaded (after EXIF rotation)
 
     @property
@@ -37,5 +42,46 @@ def analyze_photo(
     image = decode_image(data)
     height, width = image.shape[:2]
     working = shrink(image)
-    predictions = predictor.predict(working, settings)
-    return PhotoResult(painter.draw(working, predictions, language), predictions, (width, height))
+    # Left to right (then top to bottom), so "Face 1" in the panels is the face labelled 1 on the
+    # image and the order does not change with the faces' sizes.
+    predictions = sorted(predictor.predict(working, settings), key=lambda p: (p.box[0], p.box[1]))
+    return PhotoResult(painter.draw(working, predictions, language, numbered=True), predictions, (width, height))
+
+
+FACE_FIELDS = ("file", "face", "x", "y", "width", "height", "emotion", "unsure", "confidence", *EMOTIONS)
+
+
+def face_rows(results: list[tuple[str, PhotoResult]]) -> list[dict]:
+    """One row per face of every photo, as the CSV and JSON exports hold them (boxes in the
+    annotated image's pixels)."""
+    rows = []
+    for name, result in results:
+        for number, face in enumerate(result.predictions, start=1):
+            rows.append({"file": name, "face": number, **dict(zip(FACE_FIELDS[2:6], face.box, strict=True)),
+                         "emotion": face.emotion, "unsure": face.unsure, "confidence": round(face.confidence, 4),
+                         **{e: round(face.probabilities[e], 4) for e in EMOTIONS}})
+    return rows
+
+
+def rows_csv(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, FACE_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def rows_json(rows: list[dict]) -> bytes:
+    return json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def annotated_zip(results: list[tuple[str, PhotoResult]]) -> bytes:
+    """Every annotated image as ``NAME_emotions.png`` (numbered when two uploads share a name)."""
+    buffer, used = io.BytesIO(), set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are already compressed
+        for index, (name, result) in enumerate(results, start=1):
+            stem = name.rsplit(".", 1)[0].replace("/", "_") or "photo"
+            entry = f"{stem}_emotions.png" if f"{stem}_emotions.png" not in used else f"{stem}_{index}_emotions.png"
+            used.add(entry)
+            archive.writestr(entry, result.png())
+    return buffer.getvalue()

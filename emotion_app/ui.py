@@ -56,6 +56,10 @@ TEXT: dict[str, dict[str, str]] = {
         "detector_help": "Haar is fast. MTCNN also finds tilted and harder faces; it loads on first use and is "
         "slower. Haar + MTCNN tries MTCNN only when Haar finds nothing.",
         "download": "Download annotated image",
+        "exports": "All results",
+        "download_csv": "Faces as CSV",
+        "download_json": "Faces as JSON",
+        "download_zip": "All annotated images (ZIP)",
         "downscaled": "Large photo shown at {w}x{h} (uploaded {ow}x{oh}).",
         "model_error": "The emotion model could not be loaded.",
         "asset_error": "An app asset is missing.",
@@ -115,6 +119,10 @@ TEXT: dict[str, dict[str, str]] = {
         "detector_help": "Haar est rapide. MTCNN trouve aussi les visages penchés ou difficiles ; il se charge "
         "au premier usage et il est plus lent. Haar + MTCNN n'essaie MTCNN que si Haar ne trouve rien.",
         "download": "Télécharger l'image annotée",
+        "exports": "Tous les résultats",
+        "download_csv": "Visages en CSV",
+        "download_json": "Visages en JSON",
+        "download_zip": "Toutes les images annotées (ZIP)",
         "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
         "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
         "asset_error": "Un fichier de l'application manque.",

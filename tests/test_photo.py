@@ -51,3 +51,35 @@ def test_fifty_megapixel_photo_works(random_predictor, painter):
     data = cv2.imencode(".jpg", huge, [cv2.IMWRITE_JPEG_QUALITY, 50])[1].tobytes()
     result = analyze_photo(data, random_predictor, painter)
     assert result.original_size == (8000, 6250) and result.annotated.shape[:2] == (1600, 2048)
+
+
+def test_faces_are_numbered_left_to_right_and_exported(random_predictor, painter):
+    import csv
+    import io
+    import json
+    import zipfile
+    from pathlib import Path
+
+    from emotion_app.labels import EMOTIONS
+    from emotion_app.photo import annotated_zip, face_rows, rows_csv, rows_json
+
+    collage = (Path(__file__).resolve().parents[1] / "assets" / "examples" / "collage.jpg").read_bytes()
+    result = analyze_photo(collage, random_predictor, painter)
+    lefts = [face.box[0] for face in result.predictions]
+    assert len(lefts) == 4 and lefts == sorted(lefts)  # not largest first: stable, findable numbers
+    results = [("collage.jpg", result), ("collage.jpg", result)]
+    rows = face_rows(results)
+    assert [(r["file"], r["face"]) for r in rows[:4]] == [("collage.jpg", i) for i in range(1, 5)]
+    assert (rows[0]["x"], rows[0]["y"], rows[0]["width"], rows[0]["height"]) == result.predictions[0].box
+    parsed = list(csv.DictReader(io.StringIO(rows_csv(rows).decode())))
+    assert len(parsed) == 8 and set(EMOTIONS) <= set(parsed[0]) and parsed[0]["emotion"] in EMOTIONS
+    assert abs(sum(float(parsed[0][e]) for e in EMOTIONS) - 1) < 1e-3
+    assert json.loads(rows_json(rows)) == json.loads(json.dumps(rows))
+    with zipfile.ZipFile(io.BytesIO(annotated_zip(results))) as archive:
+        assert archive.namelist() == ["collage_emotions.png", "collage_2_emotions.png"]
+        assert archive.read("collage_emotions.png").startswith(b"\x89PNG")
+
+
+def test_numbered_labels_change_the_drawing(random_predictor, painter, astronaut_bgr):
+    faces = random_predictor.predict(astronaut_bgr)
+    assert not np.array_equal(painter.draw(astronaut_bgr, faces), painter.draw(astronaut_bgr, faces, numbered=True))

@@ -92,4 +92,6 @@ def test_an_example_photo_is_analysed_without_an_upload(page):
     page.radio(key="example").set_value("collage.jpg").run()
     assert not page.exception and not page.error
     assert any("4 face(s) found in collage" in caption.value for caption in page.caption)
-    assert len(page.subheader) == 1 and "collage" in page.subheader[0].value
+    assert "collage" in page.subheader[0].value and page.subheader[1].value == "All results"
+    assert [button.label for button in page.get("download_button")][-3:] == [
+        "Faces as CSV", "Faces as JSON", "All annotated images (ZIP)"]
