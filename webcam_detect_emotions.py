@@ -31,7 +31,7 @@ mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
 st.title(ui.text(language, "webcam_title"))
 st.write(ui.text(language, "webcam_intro"))
-predictor, painter = ui.load_resources(language, detector)
+predictor, painter = ui.load_resources(language, detector, flip=False)  # one pass a face: live speed
 ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()

@@ -4,10 +4,11 @@
 
 Paths timed on each saved frame, alternating in rounds within one session:
 
-- photo: ``EmotionPredictor()`` (the photo page's default detector) + ``Painter.draw``;
+- photo: ``EmotionPredictor()`` (the photo page's defaults: Haar then MTCNN, mirror averaging) +
+  ``Painter.draw``;
 - live: ``LiveAnalyzer.process`` as the webcam page runs it with its default Haar detector (full
-  detection every 3rd frame, tracked boxes re-classified in between, smoothing, drawing), and the
-  same with MTCNN chosen in the sidebar (full detection every 8th frame);
+  detection every 3rd frame, tracked boxes re-classified in between, one classifier pass a face,
+  smoothing, drawing), and the same with MTCNN chosen in the sidebar (full detection every 8th frame);
 - fer: ``FER().detect_emotions`` (no drawing), in its own environment (README.md).
 
 Times are mean / p95 in ms: a live path mixes cheap tracked frames with full detections, so its
@@ -64,7 +65,7 @@ def main() -> None:
     painter = Painter()
     photo = EmotionPredictor()
     model = photo.model  # one model for every path, as the pages share it
-    predictors = {name: EmotionPredictor(detector=name, model=model) for name in LIVE_PATHS}
+    predictors = {name: EmotionPredictor(detector=name, model=model, flip=False) for name in LIVE_PATHS}
     missing = FerPeer.available()
     peer = FerPeer() if missing is None else None
     rows = []

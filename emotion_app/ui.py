@@ -24,7 +24,7 @@ from emotion_app.labels import (
 )
 from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import ASSETS, AssetError, Painter
-from emotion_app.predictor import EmotionPredictor, FacePrediction
+from emotion_app.predictor import FLIP, EmotionPredictor, FacePrediction
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -176,9 +176,10 @@ def get_model() -> LoadedModel:
 
 
 @st.cache_resource(show_spinner=False)
-def get_predictor(detector: str) -> EmotionPredictor:
-    """One predictor per detector, shared by every session (MTCNN's network loads on first use)."""
-    return EmotionPredictor(detector=detector, model=get_model())
+def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
+    """One predictor per detector and flip setting, shared by every session (MTCNN's network loads
+    on first use)."""
+    return EmotionPredictor(detector=detector, model=get_model(), flip=flip)
 
 
 @st.cache_resource(show_spinner=False)
@@ -186,10 +187,10 @@ def get_painter() -> Painter:
     return Painter()
 
 
-def load_resources(language: str, detector: str) -> tuple[EmotionPredictor, Painter]:
+def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[EmotionPredictor, Painter]:
     """The shared predictor and painter, or a clear error on the page and a stop."""
     try:
-        return get_predictor(detector), get_painter()
+        return get_predictor(detector, flip), get_painter()
     except ModelError as error:
         st.error(f"{text(language, 'model_error')}\n\n{error}")
     except (AssetError, FaceDetectorError) as error:

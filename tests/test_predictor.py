@@ -49,7 +49,7 @@ def test_all_faces_go_through_one_model_call(random_predictor, astronaut_bgr, mo
     monkeypatch.setattr(random_predictor.model.__class__, "probabilities",
                         lambda self, faces: calls.append(len(faces)) or original(faces))
     results = random_predictor.predict(grid, DetectionSettings(detect_side=1024))
-    assert len(results) == 4 and calls == [4]
+    assert len(results) == 4 and calls == [8]  # 4 faces and their mirror images, in one call
 
 
 def test_given_faces_skip_detection(random_predictor, astronaut_bgr):
@@ -87,3 +87,14 @@ def test_unsure_when_the_top_two_are_close_or_neutral_is_in_doubt(row, unsure):
     assert 0.05 < UNSURE_MARGIN < 0.2 and NEUTRAL_DOUBT < 0.4  # the rows above straddle both rules
     (face,) = to_predictions([(0, 0, 10, 10)], np.array([row]))
     assert face.unsure is unsure and face.emotion == EMOTIONS[int(np.argmax(row))]
+
+
+def test_flip_averages_the_face_and_its_mirror_image(random_model_path, astronaut_bgr):
+    one_pass = EmotionPredictor(random_model_path, detector="haar", flip=False)
+    mirrored = EmotionPredictor(random_model_path, detector="haar", model=one_pass.model)
+    assert mirrored.flip  # the photo page's default
+    (face,) = mirrored.predict(astronaut_bgr)
+    crops = one_pass.crops(astronaut_bgr, one_pass.find_faces(astronaut_bgr))
+    expected = (one_pass.model.probabilities(crops) + one_pass.model.probabilities(crops[:, :, ::-1].copy())) / 2
+    assert np.allclose([face.probabilities[e] for e in EMOTIONS], expected[0], atol=1e-6)
+    assert not np.allclose(expected, one_pass.model.probabilities(crops))  # the mirror does change the answer
