@@ -22,7 +22,7 @@ from common import SHARED_DATA, table
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.labels import EMOTIONS, VALENCE, Valence
 from emotion_app.model import load_model
-from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, is_unsure
+from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor, is_unsure
 
 # (margin, doubt): no rule, margins alone, and margins with a neutral doubt.
 RULES = ((0.0, 1.1), (0.1, 1.1), (0.2, 1.1), (0.3, 1.1), (0.4, 1.1),
@@ -41,8 +41,6 @@ def shares(probabilities: np.ndarray, labels: np.ndarray, rule: tuple[float, flo
 def photo_probabilities(model) -> tuple[np.ndarray, np.ndarray] | None:
     """The largest face of each JAFFE photo through the photo page's default pipeline."""
     from photos_e2e import PHOTOS, load_dev
-
-    from emotion_app.predictor import EmotionPredictor
 
     if not (PHOTOS / "labels.csv").is_file():
         return None
@@ -78,12 +76,16 @@ def main() -> None:
         rows.append(row + (shares(*photos, rule) if photos is not None else []))
     print(f"Negative follow-up questions by unsure rule; model {model.path.name}\n")
     print(table(header, rows))
-    private_p = np.concatenate([model.probabilities(b) for b in np.array_split(private.x, 32)])
-    print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}): neutral faces asked "
-          "a negative question, truly negative faces asked one, faces unsure: "
-          + ", ".join(shares(private_p, private.y, shipped)))
-    print("PrivateTest with no rule: " + ", ".join(shares(private_p, private.y, (0.0, 1.1))))
-
+    print("\nPrivateTest with the shipped rule (margin {}, doubt {}) and with none: neutral faces asked a negative "
+          "question, truly negative faces asked one, faces unsure\n".format(UNSURE_MARGIN, NEUTRAL_DOUBT))
+    mirrored = EmotionPredictor(detector="haar", model=model, flip=True)
+    passes = {"webcam (one pass)": model.probabilities, "photos (face and mirror image averaged)": mirrored.probabilities}
+    private_rows = []
+    for name, classify in passes.items():
+        private_p = np.concatenate([classify(b) for b in np.array_split(private.x, 32)])
+        for label, rule in (("shipped", shipped), ("none", (0.0, 1.1))):
+            private_rows.append([name, label, *shares(private_p, private.y, rule)])
+    print(table(["classifier", "rule", "neutral asked", "negative asked", "unsure"], private_rows))
 
 if __name__ == "__main__":
     main()

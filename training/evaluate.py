@@ -60,9 +60,10 @@ def evaluate(model, data_path: Path) -> dict[str, dict]:
     return results
 
 
-def report_markdown(results: dict[str, dict], model_path: Path, data_path: Path, data_sha: str) -> str:
+def report_markdown(results: dict[str, dict], model_path: Path, data_path: Path, data_sha: str,
+                    title: str = "Evaluation of the shipped model") -> str:
     lines = [
-        "# Evaluation of the shipped model",
+        f"# {title}",
         "",
         f"Model `{model_path.relative_to(REPO) if model_path.is_relative_to(REPO) else model_path}`, data "
         f"`{data_path.name}` (sha256 `{data_sha[:16]}…`). Regenerate with `python -m training.evaluate`.",
@@ -87,6 +88,27 @@ def report_markdown(results: dict[str, dict], model_path: Path, data_path: Path,
     return "\n".join(lines) + "\n"
 
 
+def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str = "Evaluation of the shipped model",
+                     metadata: bool = True) -> dict[str, dict]:
+    """Evaluate ``model_path``; write EVALUATION.md and the confusion PNGs into ``docs`` and, with
+    ``metadata``, the metrics into the model's JSON."""
+    from emotion_app.model import load_model
+    from training.metadata import write_metadata
+
+    model = load_model(model_path, runtime="tensorflow").keras_model  # no unused LiteRT twin
+    results = evaluate(model, data_path)
+    docs.mkdir(parents=True, exist_ok=True)
+    for split, metrics in results.items():
+        plot_confusion(np.array(metrics["confusion_matrix"]), f"{split}: accuracy {metrics['accuracy']:.3f}",
+                       docs / f"confusion_{split}.png")
+    data_sha = sha256_file(data_path)
+    report = report_markdown(results, Path(model_path).resolve(), data_path, data_sha, title)
+    (docs / "EVALUATION.md").write_text(report)
+    if metadata:
+        write_metadata(model_path, metrics={**results, "data_sha256": data_sha})
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=REPO / "models" / "emotion_cnn.keras")
@@ -95,30 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-metadata", action="store_true", help="do not write the metrics into the model's JSON")
     args = parser.parse_args(argv)
 
-    from emotion_app.model import ModelError, load_model
-    from training.metadata import write_metadata
+    from emotion_app.model import ModelError
 
     try:
-        model = load_model(args.model, runtime="tensorflow").keras_model  # no unused LiteRT twin
-        results = evaluate(model, args.data)
+        results = write_evaluation(args.model, args.data, args.docs, metadata=not args.no_metadata)
     except (DataError, ModelError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    args.docs.mkdir(parents=True, exist_ok=True)
-    for split, metrics in results.items():
-        plot_confusion(np.array(metrics["confusion_matrix"]), f"{split}: accuracy {metrics['accuracy']:.3f}",
-                       args.docs / f"confusion_{split}.png")
-    data_sha = sha256_file(args.data)
-    (args.docs / "EVALUATION.md").write_text(report_markdown(results, args.model.resolve(), args.data, data_sha))
-    if not args.no_metadata:
-        write_metadata(args.model, metrics={**results, "data_sha256": data_sha})
     for split, metrics in results.items():
         print(f"{split}: accuracy {metrics['accuracy']:.4f} (flip TTA {metrics['flip_tta']['accuracy']:.4f}), "
               f"macro recall {metrics['macro_recall']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
               f"disgust recall {metrics['per_class']['disgust']['recall']:.3f}")
     print(f"wrote {args.docs / 'EVALUATION.md'}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

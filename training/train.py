@@ -1,19 +1,18 @@
-"""Train the emotion CNN on FER2013 Training, choosing the checkpoint on PublicTest only.
+"""Train the emotion CNN on FER2013 with one command: every stage of the recipe, then the finish.
 
-    python -m training.train --run-dir runs/main --epochs 40
+    python -m training.train                      # the shipped recipe from scratch, into runs/shipped
+    python -m training.train --recipe quick       # every step at toy size, a few minutes
+    python -m training.train --recipe real-photos --init-from models/emotion_cnn.keras
 
-Interrupt it at any time and run the same command again: it resumes from the last finished epoch
-(weights, optimizer state and schedule position) and keeps the best PublicTest checkpoint it had.
-Each epoch the weights are scored on PublicTest with batch-norm statistics re-estimated on clean
-Training faces (see ``batchnorm.py``), as they will be shipped. At the end the best checkpoint is
-calibrated on PublicTest (see ``calibration.py``) and written to ``--out`` with its metadata.
+Stages are listed in ``training/recipe.py``. Interrupt it at any time and run the same command
+again: finished stages are skipped and the current one resumes from its last finished epoch
+(weights, optimizer state, schedule position, best checkpoint so far). Each epoch is scored on
+PublicTest with batch-norm statistics re-estimated on clean Training faces (``batchnorm.py``), as
+it will be served; each stage keeps its best epoch and calibrates it on PublicTest
+(``calibration.py``). The finish evaluates the last stage's model (EVALUATION.md and metrics in the
+run directory) and pairs its TFLite twin. PrivateTest is reported, never used to choose.
 
-With ``--average-from K`` the run also keeps the running mean of the weights of epochs K, K+1, ...
-(stochastic weight averaging, Izmailov et al. 2018). The mean is one network of the same size and is
-scored on PublicTest after each epoch like any other checkpoint, so it ships only if it scores best.
-
-With ``--teacher MODEL`` (repeatable) the targets also blend in the models' flip-averaged predictions
-on the training faces (see ``distill.py``).
+The shipped model changes only through ``python -m training.ship runs/NAME``.
 """
 
 from __future__ import annotations
@@ -23,99 +22,27 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from emotion_app.model import sha256_file
-from training.data import (
-    DEFAULT_DATA,
-    DEFAULT_FERPLUS,
-    DataError,
-    class_weights,
-    load_fer2013_csv,
-    load_ferplus_targets,
-    soft_targets,
-)
-from training.model import AUGMENTATIONS, parse_widths
+from emotion_app.model import load_metadata, sha256_file  # first: emotion_app loads aiortc before TensorFlow
+from training.data import DataError, class_weights, load_fer2013_csv, load_ferplus_targets, soft_targets
+from training.model import build_augmentation, build_model, keras  # keras after emotion_app (see its __init__)
+from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("training")
 
 
 @dataclass
-class TrainConfig:
-    data: str = str(DEFAULT_DATA)
-    ferplus: str = str(DEFAULT_FERPLUS)
-    ferplus_weight: float = 0.3
-    epochs: int = 40
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    warmup_epochs: int = 1
-    weight_decay: float = 1e-4
-    class_weight_power: float = 0.5
-    widths: tuple[int, int, int] = (32, 64, 128)
-    block_dropout: float = 0.15
-    dense_units: int = 256
-    dense_dropout: float = 0.4
-    augment: str = "fer"
-    erase: bool = True
-    seed: int = 42
-    limit: int = 0
-    init_from: str = ""
-    average_from: int = 0
-    teacher: tuple[str, ...] = ()
-    teacher_weight: float = 0.5
-
-
-def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path, Path, bool]:
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=defaults.data, help="FER2013 CSV (.csv or .csv.gz)")
-    parser.add_argument("--ferplus", default=defaults.ferplus, help="fer2013new.csv with FER+ votes, or 'none'")
-    parser.add_argument("--ferplus-weight", type=float, default=defaults.ferplus_weight,
-                        help="weight of the FER+ vote distribution in the soft targets (0 = plain labels)")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--class-weight-power", type=float, default=defaults.class_weight_power,
-                        help="0 = no class reweighting, 1 = fully balanced")
-    parser.add_argument("--widths", type=parse_widths, default=",".join(map(str, defaults.widths)),
-                        help="conv widths of the 3 blocks")
-    parser.add_argument("--block-dropout", type=float, default=defaults.block_dropout,
-                        help="dropout after each conv block")
-    parser.add_argument("--dense-dropout", type=float, default=defaults.dense_dropout,
-                        help="dropout before the softmax layer")
-    parser.add_argument("--no-erase", action="store_true", help="turn off random erasing")
-    parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=defaults.augment,
-                        help="augmentation setting (training/model.py): 'real' adds photometric changes, wider "
-                        "framing and tilt")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
-                        help="also score the running mean of the weights of this epoch and later ones (0 = off)")
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
-    parser.add_argument("--init-from", default="", help="start from this trained .keras model (a warm restart of "
-                        "our own network, e.g. the shipped one) instead of random weights")
-    parser.add_argument("--teacher", action="append", default=[], help="also learn from this trained .keras model's "
-                        "flip-averaged predictions on the training faces (self-distillation, see distill.py); "
-                        "repeat it to average several teachers")
-    parser.add_argument("--teacher-weight", type=float, default=defaults.teacher_weight,
-                        help="weight of the teacher's distribution in the soft targets")
-    parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "main", help="checkpoints and logs")
-    parser.add_argument("--out", type=Path, default=REPO / "models" / "emotion_cnn.keras", help="the model to ship")
-    parser.add_argument("--finish-only", action="store_true", help="train no further: calibrate the run's best "
-                        "checkpoint again and write --out (e.g. after a change to the calibration)")
-    args = parser.parse_args(argv)
-    config = TrainConfig(
-        data=args.data, ferplus=args.ferplus, ferplus_weight=args.ferplus_weight, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate,
-        class_weight_power=args.class_weight_power, widths=args.widths, block_dropout=args.block_dropout,
-        dense_dropout=args.dense_dropout, augment=args.augment, erase=not args.no_erase,
-        seed=args.seed, limit=args.limit, init_from=args.init_from, average_from=args.average_from,
-        teacher=tuple(args.teacher), teacher_weight=args.teacher_weight,
-    )
-    return config, args.run_dir, args.out, args.finish_only
+class TrainingData:
+    train: object  # training.data.FaceData
+    val: object
+    targets: np.ndarray  # soft targets of the Training faces
+    weights: np.ndarray  # per-class sample weights
+    bn_faces: np.ndarray  # clean Training faces for batch-norm re-estimation
 
 
 def setup_logging(run_dir: Path) -> None:
@@ -131,227 +58,210 @@ def _limited(data, limit: int):
     return data if not limit else type(data)(data.x[:limit], data.y[:limit], data.usage[:limit], data.rows[:limit])
 
 
-def start_from(model, path: Path) -> None:
-    """Copy the weights of an earlier model of ours, minus the calibration offset folded into it."""
-    import keras
+def load_data(settings: Settings) -> TrainingData:
+    from training.batchnorm import clean_sample
 
-    from emotion_app.model import load_metadata
+    faces = load_fer2013_csv(settings.data)
+    train, val = _limited(faces.split("Training"), settings.limit), _limited(faces.split("PublicTest"), settings.limit)
+    if not len(train) or not len(val):
+        raise DataError(f"{settings.data}: needs rows with Usage Training and PublicTest")
+    ferplus = None
+    if settings.ferplus != "none" and settings.ferplus_weight > 0:
+        ferplus = load_ferplus_targets(settings.ferplus, train.rows)
+    weights = class_weights(train.y, settings.class_weight_power)
+    log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
+             len(train), len(val), np.round(weights, 2).tolist())
+    return TrainingData(train, val, soft_targets(train.y, ferplus, settings.ferplus_weight), weights,
+                        clean_sample(train.x, settings.seed))
+
+
+def initial_model(stage: Stage, settings: Settings, init: Path | None):
+    """``build_model`` for ``stage``, holding ``init``'s weights (minus its calibration offset),
+    widened to the stage's widths when ``init`` is narrower; random weights without ``init``."""
     from training.calibration import OUTPUT_LAYER
+    from training.widen import widen_model
 
-    earlier = keras.saving.load_model(path)
-    model.set_weights(earlier.get_weights())
-    offset = load_metadata(path).get("training", {}).get("calibration_bias")
+    model = build_model(stage.widths, stage.block_dropout, settings.dense_units, stage.dense_dropout)
+    if init is None:
+        return model
+    earlier = keras.saving.load_model(init)
+    offset = load_metadata(init).get("training", {}).get("calibration_bias")
     if offset:
-        layer = model.get_layer(OUTPUT_LAYER)
+        layer = earlier.get_layer(OUTPUT_LAYER)
         kernel, bias = layer.get_weights()
         layer.set_weights([kernel, bias - np.asarray(offset, dtype=bias.dtype)])
-    log.info("starting from %s%s", path, " (calibration offset removed)" if offset else "")
+    if tuple(earlier.get_layer(f"conv{b}_1").filters for b in (1, 2, 3)) != tuple(stage.widths):
+        earlier = widen_model(earlier, stage.widths, settings.seed)
+        log.info("widened %s to %s", init, "-".join(map(str, stage.widths)))
+    model.set_weights(earlier.get_weights())
+    log.info("starting from %s%s", init, " (calibration offset removed)" if offset else "")
+    return model
 
 
-def parent_totals(init_from: str) -> dict:
-    """Epochs and seconds that went into the model a warm restart starts from (zero for none)."""
-    if not init_from:
-        return {"epochs": 0, "seconds": 0}
-    from emotion_app.model import load_metadata
-
-    parent = load_metadata(Path(init_from)).get("training", {})
-    return {"epochs": parent.get("total_epochs", parent.get("epochs_done", 0)),
-            "seconds": parent.get("total_train_seconds", parent.get("train_seconds", 0))}
-
-
-def same_config(saved: dict, config: TrainConfig) -> bool:
-    """Whether a run directory's saved configuration is ``config``; options added since it was
-    written count as their defaults (so older runs can still resume or ``--finish-only``)."""
-    current = json.loads(json.dumps(asdict(config)))
-    defaults = json.loads(json.dumps(asdict(TrainConfig())))
-    return {**{k: v for k, v in defaults.items() if k not in saved}, **saved} == current
+def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int):
+    """The model behind its augmentation, with AdamW on a warm-up + cosine schedule."""
+    trainer = keras.Sequential(
+        [keras.Input(shape=model.input_shape[1:]), build_augmentation(settings.seed, stage.augment, stage.erase),
+         model], name="trainer",
+    )
+    warmup = settings.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0, warmup_target=stage.learning_rate, warmup_steps=warmup,
+        decay_steps=max(1, stage.epochs * steps_per_epoch - warmup),
+    )
+    trainer.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=settings.weight_decay),
+                    loss=keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
+    return trainer
 
 
-def fold_into_mean(path: Path, epoch: int, weights: list[np.ndarray]) -> dict:
-    """Fold one epoch's weights into the running mean kept in ``path`` (so a resumed run continues it).
+def served_copy(model, bn_faces: np.ndarray):
+    """A copy of ``model`` as it will be served: batch-norm statistics of clean faces."""
+    from training.batchnorm import reestimate_batch_norm
 
-    Returns the first and last epochs in the mean and the mean weights.
-    """
-    if path.exists():
-        with np.load(path) as saved:
-            first, last = int(saved["first"]), int(saved["last"])
-            mean = [saved[f"w{i}"] for i in range(len(weights))]
-        if last < epoch:  # NOTE: an epoch re-run after a resume must not be counted twice
-            count = last - first + 1
-            mean = [m + (w - m) / (count + 1) for m, w in zip(mean, weights, strict=True)]
-            last = epoch
-    else:
-        first = last = epoch
-        mean = list(weights)
-    np.savez(path, first=first, last=last, **{f"w{i}": m for i, m in enumerate(mean)})
-    return {"first": first, "last": last, "weights": mean}
+    served = keras.models.clone_model(model)
+    served.set_weights(model.get_weights())
+    reestimate_batch_norm(served, bn_faces)
+    return served
 
 
-def train(config: TrainConfig, run_dir: Path, out: Path, finish_only: bool = False) -> dict:
-    import keras
-
-    from training.batchnorm import clean_sample, reestimate_batch_norm
-    from training.calibration import calibrate_class_bias
+def accuracy(model, data) -> float:
     from training.inference import predict_probabilities
-    from training.metadata import write_metadata
-    from training.model import build_augmentation, build_model
 
+    return float(np.mean(predict_probabilities(model, data.x).argmax(axis=1) == data.y))
+
+
+class EpochScorer(keras.callbacks.Callback):
+    """Scores each epoch's served copy on PublicTest, saves it as ``epochNNN.keras`` (so a later
+    choice can also weigh whole photos) and keeps the best as ``best.keras``.
+
+    NOTE: the best score lives in state.json, not in memory, so a resumed stage keeps comparing
+    against the best checkpoint of the interrupted one.
+    """
+
+    def __init__(self, served_model, data: TrainingData, stage: Stage, stage_dir: Path) -> None:
+        super().__init__()
+        self.served_model, self.data, self.stage, self.stage_dir = served_model, data, stage, stage_dir
+        self.state_path = stage_dir / "state.json"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {"best_val_accuracy": -1.0}
+        served = served_copy(self.served_model, self.data.bn_faces)
+        score, seconds = accuracy(served, self.data.val), time.time() - self.started
+        log.info("%s epoch %d/%d  loss %.4f  acc %.4f  PublicTest %.4f with clean BN  %.0f s", self.stage.name,
+                 epoch + 1, self.stage.epochs, logs["loss"], logs["accuracy"], score, seconds)
+        served.save(self.stage_dir / f"epoch{epoch + 1:03d}.keras")
+        if score > state["best_val_accuracy"]:
+            served.save(self.stage_dir / "best.keras")
+            state.update(best_val_accuracy=score, best_epoch=epoch + 1)
+        state.update(epochs_done=epoch + 1, seconds=round(state.get("seconds", 0) + seconds))
+        self.state_path.write_text(json.dumps(state, indent=2))
+
+
+def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | None, data: TrainingData) -> Path:
+    """One stage, resumable; returns its calibrated model (skipped when already written)."""
+    out = stage_dir / "model.keras"
+    if out.exists():
+        log.info("%s: done before, %s", stage.name, out)
+        return out
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(settings.seed)
+    model = initial_model(stage, settings, init)
+    trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)))
+    trainer.fit(
+        data.train.x.astype("float32"), data.targets, sample_weight=data.weights[data.train.y],
+        validation_data=(data.val.x.astype("float32"), np.eye(7, dtype="float32")[data.val.y]),
+        batch_size=settings.batch_size, epochs=stage.epochs, shuffle=True, verbose=0,
+        callbacks=[keras.callbacks.BackupAndRestore(str(stage_dir / "backup")),
+                   keras.callbacks.CSVLogger(str(stage_dir / "history.csv"), append=True),
+                   EpochScorer(model, data, stage, stage_dir)],
+    )
+    return finish_stage(stage, settings, stage_dir, init, data)
+
+
+def finish_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | None, data: TrainingData) -> Path:
+    """The stage's best epoch, calibrated on PublicTest, written with its metadata."""
+    from training.calibration import calibrate_class_bias
+    from training.metadata import write_metadata
+
+    state = json.loads((stage_dir / "state.json").read_text())
+    best = keras.saving.load_model(stage_dir / "best.keras")
+    bias = calibrate_class_bias(best, data.val.x, data.val.y)
+    log.info("%s: best epoch %d; PublicTest calibration %.4f -> %.4f, disgust recall %.3f -> %.3f", stage.name,
+             state["best_epoch"], bias.accuracy_before, bias.accuracy_after, bias.disgust_recall_before,
+             bias.disgust_recall_after)
+    parent = load_metadata(init).get("training", {}) if init else {}
+    out = stage_dir / "model.keras"
+    best.save(out)
+    write_metadata(out, training={
+        "settings": asdict(settings), "stage": asdict(stage), "init_from": str(init) if init else None,
+        "data_sha256": sha256_file(Path(settings.data)), "best_epoch": state["best_epoch"],
+        "epochs_done": state["epochs_done"], "train_seconds": state["seconds"],
+        "total_epochs": parent.get("total_epochs", 0) + state["epochs_done"],
+        "total_train_seconds": parent.get("total_train_seconds", 0) + state["seconds"],
+        "calibration_bias": [round(float(b), 4) for b in bias.bias],
+        "publictest_calibrated": round(bias.accuracy_after, 4),
+    })
+    return out
+
+
+def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str]) -> Path:
+    """The run's model (the last stage's), evaluated, with its TFLite twin; each step skipped when done."""
+    import shutil
+
+    from training.evaluate import write_evaluation
+    from training.export import export_all, write_twin
+    from training.metadata import write_metadata
+
+    model = run_dir / "model.keras"
+    if not model.exists():
+        shutil.copyfile(last, model)
+        training = load_metadata(last)["training"]
+        write_metadata(model, training={**training, "recipe_stages": stages})
+    if "metrics" not in load_metadata(model):
+        write_evaluation(model, Path(settings.data), run_dir, title=f"Evaluation of {run_dir.name}")
+    if "tflite" not in load_metadata(model):
+        _, tflite = export_all(model, run_dir / "export")
+        write_twin(model, tflite)
+    metrics = load_metadata(model)["metrics"]
+    log.info("%s: PublicTest %.4f, PrivateTest %.4f (reported, never used to choose)", model,
+             metrics["PublicTest"]["accuracy"], metrics["PrivateTest"]["accuracy"])
+    return model
+
+
+def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None = None) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(run_dir)
-    config_path = run_dir / "config.json"
-    if config_path.exists() and not same_config(json.loads(config_path.read_text()), config):
-        raise SystemExit(f"{run_dir} holds a run with another configuration; use a new --run-dir")
-    config_path.write_text(json.dumps(asdict(config), indent=2))
-
-    keras.utils.set_random_seed(config.seed)
-    faces = load_fer2013_csv(config.data)
-    train_set = _limited(faces.split("Training"), config.limit)
-    val_set = _limited(faces.split("PublicTest"), config.limit)
-    if not len(train_set) or not len(val_set):
-        raise DataError(f"{config.data}: needs rows with Usage Training and PublicTest")
-    ferplus = None
-    if config.ferplus != "none" and config.ferplus_weight > 0:
-        ferplus = load_ferplus_targets(config.ferplus, train_set.rows)
-    targets = soft_targets(train_set.y, ferplus, config.ferplus_weight)
-    if config.teacher:
-        from training.distill import blend, teacher_targets
-
-        teachers = [Path(t) for t in config.teacher]
-        missing = [str(t) for t in teachers if not t.is_file()]
-        if missing:
-            raise SystemExit(f"--teacher: no model file at {', '.join(missing)}")
-        taught = teacher_targets(teachers, train_set.x)
-        targets = blend(targets, taught, config.teacher_weight)
-        log.info("teachers %s: flip-averaged Training accuracy %.4f, mean top probability %.3f, weight %.2f",
-                 ", ".join(config.teacher), np.mean(taught.argmax(axis=1) == train_set.y), taught.max(axis=1).mean(),
-                 config.teacher_weight)
-    weights = class_weights(train_set.y, config.class_weight_power)
-    bn_faces = clean_sample(train_set.x, config.seed)
-    log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
-             len(train_set), len(val_set), np.round(weights, 2).tolist())
-
-    model = build_model(config.widths, config.block_dropout, config.dense_units, config.dense_dropout)
-    if config.init_from:
-        start_from(model, Path(config.init_from))
-    trainer = keras.Sequential(
-        [keras.Input(shape=model.input_shape[1:]),
-         build_augmentation(config.seed, config.augment, config.erase),
-         model],
-        name="trainer",
-    )
-    steps_per_epoch = int(np.ceil(len(train_set) / config.batch_size))
-    warmup = config.warmup_epochs * steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, warmup_target=config.learning_rate, warmup_steps=warmup,
-        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
-    )
-    trainer.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(),
-        metrics=["accuracy"],
-    )
-
-    best_path = run_dir / "best.keras"
-    state_path = run_dir / "state.json"
-    average_path = run_dir / "average.npz"
-    if not state_path.exists():
-        # NOTE: read now, while --init-from is still the parent: with the default --out the run
-        # overwrites that very file at the end.
-        state_path.write_text(json.dumps({"best_val_accuracy": -1.0, "parent": parent_totals(config.init_from)}))
-
-    class KeepBest(keras.callbacks.Callback):
-        """Saves the served model (no augmentation) whenever PublicTest accuracy improves.
-
-        The score is that of a copy whose BN statistics are re-estimated on clean faces, which is
-        what ships; the training-time statistics under-rated the second model by 2 points.
-        NOTE: the best score lives in state.json, not in memory, so a resumed run keeps comparing
-        against the best checkpoint of the interrupted one.
-        """
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.time()
-
-        def on_epoch_end(self, epoch, logs=None):
-            state = json.loads(state_path.read_text()) if state_path.exists() else {"best_val_accuracy": -1.0}
-            score, served = self.score(model.get_weights())
-            log.info("epoch %d/%d  loss %.4f  acc %.4f  PublicTest loss %.4f acc %.4f, %.4f with clean BN  %.0f s",
-                     epoch + 1, config.epochs, logs["loss"], logs["accuracy"], logs["val_loss"],
-                     logs["val_accuracy"], score, time.time() - self.started)
-            # Every epoch's served model is kept so a later choice can also weigh whole photos
-            # (benchmarks/photos_e2e.py), which this loop does not see.
-            served.save(run_dir / f"epoch{epoch + 1:03d}.keras")
-            self.keep_if_best(state, score, served, epoch + 1, averaged=None)
-            if config.average_from and epoch + 1 >= config.average_from:
-                averaged = fold_into_mean(average_path, epoch + 1, model.get_weights())
-                score, served = self.score(averaged["weights"])
-                log.info("  mean of epochs %d-%d: PublicTest %.4f with clean BN",
-                         averaged["first"], averaged["last"], score)
-                self.keep_if_best(state, score, served, epoch + 1, averaged=[averaged["first"], averaged["last"]])
-            state["epochs_done"] = epoch + 1
-            state_path.write_text(json.dumps(state, indent=2))
-
-        @staticmethod
-        def score(weights):
-            served = keras.models.clone_model(model)
-            served.set_weights(weights)
-            reestimate_batch_norm(served, bn_faces)
-            return float(np.mean(np.argmax(predict_probabilities(served, val_set.x), axis=1) == val_set.y)), served
-
-        @staticmethod
-        def keep_if_best(state, score, served, epoch, averaged):
-            if score > state["best_val_accuracy"]:
-                served.save(best_path)
-                state.update(best_val_accuracy=score, best_epoch=epoch, best_averaged_epochs=averaged)
-                log.info("  new best PublicTest accuracy %.4f, saved %s", score, best_path)
-
-    if finish_only:
-        if not best_path.exists():
-            raise SystemExit(f"{run_dir} has no best checkpoint to finish: train it first")
-    else:
-        started = time.time()
-        trainer.fit(
-            train_set.x.astype("float32"), targets, sample_weight=weights[train_set.y],
-            validation_data=(val_set.x.astype("float32"), np.eye(7, dtype="float32")[val_set.y]),
-            batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-            verbose=1 if sys.stdout.isatty() else 0,  # a live progress bar in a terminal; per-epoch lines in the log
-            callbacks=[
-                keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-                keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-                KeepBest(),
-            ],
-        )
-        state = json.loads(state_path.read_text())
-        state["seconds_this_invocation"] = round(time.time() - started)
-        state["seconds_total"] = state.get("seconds_total", 0) + state["seconds_this_invocation"]
-        state_path.write_text(json.dumps(state, indent=2))
-    state = json.loads(state_path.read_text())
-    parent = state.get("parent") or parent_totals(config.init_from)  # run dirs from before "parent" was kept
-    best = keras.saving.load_model(best_path)
-    reestimate_batch_norm(best, bn_faces)  # idempotent for new runs; older runs saved training statistics
-    bias = calibrate_class_bias(best, val_set.x, val_set.y)
-    log.info("PublicTest calibration: class bias %s", np.round(bias.bias, 3).tolist())
-    log.info("  PublicTest accuracy %.4f -> %.4f, disgust recall %.3f -> %.3f",
-             bias.accuracy_before, bias.accuracy_after, bias.disgust_recall_before, bias.disgust_recall_after)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    best.save(out)
-    metadata = write_metadata(
-        out,
-        training={**asdict(config), "data_sha256": sha256_file(Path(config.data)),
-                  "best_epoch": state["best_epoch"], "epochs_done": state["epochs_done"],
-                  "best_averaged_epochs": state.get("best_averaged_epochs"),
-                  "train_seconds": state["seconds_total"],
-                  "total_epochs": parent["epochs"] + state["epochs_done"],
-                  "total_train_seconds": parent["seconds"] + state["seconds_total"],
-                  "calibration_bias": [round(float(b), 4) for b in bias.bias]},
-    )
-    log.info("wrote %s and its metadata", out)
-    return metadata
+    saved = run_dir / "recipe.json"
+    plan = {"recipe": recipe, "settings": asdict(settings), "init_from": str(init) if init else None}
+    if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(plan)):
+        raise SystemExit(f"{run_dir} holds a run of another recipe or settings; use another --run")
+    saved.write_text(json.dumps(plan, indent=2))
+    data = load_data(settings)
+    model = init
+    for stage in RECIPES[recipe]:
+        model = train_stage(stage, settings, run_dir / stage.name, model, data)
+    return finish_run(run_dir, model, settings, [stage.name for stage in RECIPES[recipe]])
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, run_dir, out, finish_only = parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="shipped")
+    parser.add_argument("--run", type=Path, help="run directory (default runs/RECIPE)")
+    parser.add_argument("--init-from", type=Path, help="start the first stage from this trained .keras model")
+    parser.add_argument("--data", default=Settings.data, help="FER2013 CSV (.csv or .csv.gz)")
+    parser.add_argument("--ferplus", default=Settings.ferplus, help="fer2013new.csv with FER+ votes, or 'none'")
+    parser.add_argument("--batch-size", type=int, default=Settings.batch_size)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N faces of each split (smoke tests)")
+    args = parser.parse_args(argv)
+    settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit)
+    if args.init_from is not None and not args.init_from.is_file():
+        print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
+        return 2
     try:
-        train(config, run_dir, out, finish_only)
+        run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,64 @@
+"""The training recipe as data: what ``python -m training.train`` runs, stage after stage.
+
+Each stage is one cosine learning-rate cycle, a warm restart from the model the stage before it
+wrote (calibration offset removed). A stage whose widths are larger than the previous stage's
+starts from that model widened without changing its predictions (``training/widen.py``). The
+reasons behind each value are in docs/EXPERIMENTS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from training.data import DEFAULT_DATA, DEFAULT_FERPLUS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every stage of a run shares."""
+
+    data: str = str(DEFAULT_DATA)
+    ferplus: str = str(DEFAULT_FERPLUS)  # "none": plain labels
+    ferplus_weight: float = 0.3
+    batch_size: int = 128
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-4
+    class_weight_power: float = 0.5
+    dense_units: int = 256
+    seed: int = 42
+    limit: int = 0  # only the first N faces of each split (smoke tests)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    epochs: int
+    learning_rate: float
+    widths: tuple[int, int, int] = (32, 64, 128)
+    block_dropout: float = 0.15
+    dense_dropout: float = 0.4
+    erase: bool = False  # random erasing
+    augment: str = "fer"  # training/model.py AUGMENTATIONS: "real" adds photometric changes, wider framing
+
+
+WIDE, WIDER = (40, 80, 160), (48, 96, 192)
+RECIPES: dict[str, tuple[Stage, ...]] = {
+    # The shipped model's lineage: 162 epochs, about 553 minutes on 2 CPU cores.
+    "shipped": (
+        Stage("cycle01", 44, 1e-3, erase=True),
+        Stage("cycle02", 32, 7e-4),
+        Stage("cycle03", 14, 4e-4),
+        Stage("cycle04", 26, 7e-4, WIDE),
+        Stage("cycle05", 24, 4e-4, WIDE, 0.1, 0.3),
+        Stage("cycle06", 10, 3e-4, WIDE, 0.1, 0.3),
+        Stage("cycle07", 12, 4e-4, WIDER, 0.1, 0.3),
+    ),
+    # Fine-tune for real photos (run with --init-from models/emotion_cnn.keras): brightness,
+    # contrast, gamma, blur, noise, 0.8-1.3 framing and +-20 degree tilt (docs/EXPERIMENTS.md).
+    "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
+    # A few minutes on this CPU: every step of the full recipe, widening included, at toy size.
+    "quick": (
+        Stage("quick1", 2, 1e-3, (8, 16, 32), erase=True),
+        Stage("quick2", 1, 5e-4, (12, 24, 48), 0.1, 0.3, augment="real"),
+    ),
+}

@@ -1,0 +1,71 @@
+"""Ship a finished training run: the only way the app's model changes.
+
+    python -m training.ship runs/NAME [--force]
+
+Refuses a run whose model scores lower on PublicTest than the shipped one (PrivateTest is never
+compared: it is the test set). Copies the run's ``model.keras`` and its TFLite twin to
+``models/emotion_cnn.*`` with fresh metadata (the run's own, never merged with the old model's),
+and writes docs/EVALUATION.md for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from emotion_app.model import load_metadata, sha256_file, twin_path
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "models" / "emotion_cnn.keras"
+
+
+class ShipError(RuntimeError):
+    """The run cannot be shipped; the message says why."""
+
+
+def publictest(model: Path) -> float | None:
+    return load_metadata(model).get("metrics", {}).get("PublicTest", {}).get("accuracy")
+
+
+def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", force: bool = False) -> dict:
+    """Copy ``run_dir``'s finished model over ``target``; returns its fresh metadata."""
+    from training.evaluate import write_evaluation
+
+    model = run_dir / "model.keras"
+    metadata = load_metadata(model)
+    if not model.is_file() or "metrics" not in metadata or "tflite" not in metadata:
+        raise ShipError(f"{run_dir} has no finished model: run `python -m training.train` to the end first")
+    new, old = publictest(model), publictest(target) if target.is_file() else None
+    if old is not None and new < old and not force:
+        raise ShipError(f"{run_dir} scores {new:.4f} on PublicTest, below the shipped {old:.4f}: not shipped")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(model, target)
+    shutil.copyfile(twin_path(model), twin_path(target))
+    fresh = {**metadata, "model_file": target.name, "shipped_from": str(run_dir),
+             "tflite": {**metadata["tflite"], "file": twin_path(target).name, "keras_sha256": sha256_file(target)}}
+    target.with_suffix(".json").write_text(json.dumps(fresh, indent=2) + "\n")
+    data = Path(metadata["training"]["settings"]["data"])
+    write_evaluation(target, data, docs, metadata=False)
+    return fresh
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path, help="a run directory written by python -m training.train")
+    parser.add_argument("--force", action="store_true", help="ship even if it scores lower on PublicTest")
+    args = parser.parse_args(argv)
+    try:
+        fresh = ship(args.run, force=args.force)
+    except ShipError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"shipped {args.run} as {SHIPPED}: PublicTest {fresh['metrics']['PublicTest']['accuracy']:.4f}, "
+          f"PrivateTest {fresh['metrics']['PrivateTest']['accuracy']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
