@@ -76,10 +76,11 @@ def main() -> None:
         rows.append(row + (shares(*photos, rule) if photos is not None else []))
     print(f"Negative follow-up questions by unsure rule; model {model.path.name}\n")
     print(table(header, rows))
-    print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) and with none: neutral faces asked a negative "
-          "question, truly negative faces asked one, faces unsure\n")
+    print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) and with none: "
+          "neutral faces asked a negative question, truly negative faces asked one, faces unsure\n")
     mirrored = EmotionPredictor(detector="haar", model=model, flip=True)
-    passes = {"webcam (one pass)": model.probabilities, "photos (face and mirror image averaged)": mirrored.probabilities}
+    passes = {"webcam (one pass)": model.probabilities,
+              "photos (face and mirror image averaged)": mirrored.probabilities}
     private_rows = []
     for name, classify in passes.items():
         private_p = np.concatenate([classify(b) for b in np.array_split(private.x, 32)])
