@@ -72,25 +72,33 @@ chart = st.empty()
 
 
 def draw_chart() -> None:
-    rows = analyzer.timeline.rows()
-    if not rows:
+    """The largest face's last minute, each emotion in its box colour."""
+    rows, largest = analyzer.timeline.recent(), analyzer.timeline.largest_face
+    if not rows or largest is None:
         return
-    frame = pd.DataFrame(rows, columns=["time", "face", *EMOTIONS])
-    frame = frame[frame["face"] == frame["face"].iloc[-1]]
+    frame = pd.DataFrame(rows, columns=["run", "time", "face", *EMOTIONS])
+    frame = frame[(frame["run"] == largest[0]) & (frame["face"] == largest[1])]
     frame = frame[frame["time"] >= frame["time"].iloc[-1] - CHART_SECONDS]
-    renamed = {emotion: display_name(emotion, language) for emotion in EMOTIONS}
+    names = [display_name(emotion, language) for emotion in EMOTIONS]
     with chart.container():
         st.caption(ui.text(language, "timeline"))
-        st.line_chart(frame.set_index("time")[list(EMOTIONS)].rename(columns=renamed), height=220)
+        st.line_chart(frame.set_index("time")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
+                      color=[ui.hex_color(emotion) for emotion in EMOTIONS])
 
 
 if not context.state.playing:
+    st.session_state.playing = False
     status.info(ui.text(language, "idle"))
     draw_chart()
     if analyzer.timeline.rows():
         st.download_button(ui.text(language, "timeline_csv"), analyzer.timeline.to_csv(), file_name="emotions.csv",
                            mime="text/csv", on_click="ignore")
+        if analyzer.timeline.full:
+            st.caption(ui.text(language, "timeline_full", rows=analyzer.timeline.max_rows))
 else:
+    if not st.session_state.get("playing"):  # this START begins a new run: fresh tracks, time from 0
+        st.session_state.playing = True
+        analyzer.new_run()
     gate = MessageGate()
     status.info(ui.text(language, "waiting_video"))
     last_refresh = last_chart = 0.0

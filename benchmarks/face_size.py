@@ -27,7 +27,9 @@ def main() -> None:
     rows = []
     for side in SIDES:
         small = [cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA) for face in faces.x[:, :, :, 0]]
-        back = np.stack([cv2.resize(s, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA) for s in small])
+        # As crop_faces does: enlarging is cubic (area interpolation is for shrinking).
+        enlarge = cv2.INTER_CUBIC if side < FACE_SIZE else cv2.INTER_AREA
+        back = np.stack([cv2.resize(s, (FACE_SIZE, FACE_SIZE), interpolation=enlarge) for s in small])
         predicted = model.probabilities(back[..., None]).argmax(axis=1)
         rows.append([str(side), f"{np.mean(predicted == faces.y):.4f}"])
     print(f"PublicTest ({len(faces.y)} faces) shrunk to N px and resized back to {FACE_SIZE}; {machine()}\n")

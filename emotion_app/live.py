@@ -39,7 +39,10 @@ LIVE_DETECTOR = "haar"
 # Full detections are this many frames apart (boxes tracked and re-classified in between): MTCNN
 # costs several Haar detections, so it runs less often to keep the video live.
 DETECT_EVERY = {"haar": 3, "mtcnn": 8, "haar+mtcnn": 4}
-TIMELINE_ROWS = 20_000  # ~13 minutes of one face at 25 fps; older rows are dropped
+# The CSV keeps a session's rows from its start up to this many (about 67 minutes of one face at
+# 25 fps, some 20 MB); past it the page says so. The chart needs only the recent rows.
+TIMELINE_ROWS = 100_000
+RECENT_ROWS = 6_000  # 60 s of 4 faces at 25 fps
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,10 @@ class FaceState:
 
 @dataclass(frozen=True)
 class FrameResult:
-    time: float  # seconds since the session's first frame
+    time: float  # seconds since the run's first frame
     faces: tuple[FaceState, ...]
     fps: float
-
+    run: int = 1  # each START begins a new run
 
 @dataclass
 class LiveOptions:
@@ -70,27 +73,44 @@ class LiveOptions:
 
 
 class Timeline:
-    """Per-frame probabilities of every face, bounded, safe to read while the worker writes."""
+    """Per-frame probabilities of every face, safe to read while the worker writes: everything from
+    the start up to ``max_rows`` for the CSV (``full`` says when later rows were left out), and a
+    rolling window of recent rows for the chart."""
 
-    def __init__(self, max_rows: int = TIMELINE_ROWS) -> None:
-        self._rows: deque[tuple] = deque(maxlen=max_rows)
+    def __init__(self, max_rows: int = TIMELINE_ROWS, recent_rows: int = RECENT_ROWS) -> None:
+        self.max_rows = max_rows
+        self._rows: list[tuple] = []
+        self._recent: deque[tuple] = deque(maxlen=recent_rows)
         self._lock = threading.Lock()
+        self.full = False
+        self.largest_face: tuple[int, int] | None = None  # (run, face) of the last frame's largest face
 
     def add(self, result: FrameResult) -> None:
         with self._lock:
+            if result.faces:
+                self.largest_face = (result.run, result.faces[0].face_id)
             for face in result.faces:
-                self._rows.append((round(result.time, 3), face.face_id, *face.probabilities))
+                row = (result.run, round(result.time, 3), face.face_id, *face.probabilities)
+                self._recent.append(row)
+                if len(self._rows) < self.max_rows:
+                    self._rows.append(row)
+                else:
+                    self.full = True
 
     def rows(self) -> list[tuple]:
         with self._lock:
             return list(self._rows)
 
+    def recent(self) -> list[tuple]:
+        with self._lock:
+            return list(self._recent)
+
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["time_s", "face", *EMOTIONS])
+        writer.writerow(["run", "time_s", "face", *EMOTIONS])
         for row in self.rows():
-            writer.writerow([row[0], row[1], *(f"{p:.4f}" for p in row[2:])])
+            writer.writerow([*row[:3], *(f"{p:.4f}" for p in row[3:])])
         return buffer.getvalue()
 
 
@@ -107,9 +127,25 @@ class LiveAnalyzer:
     _started: float | None = None
     _last: float | None = None
     _fps: float = 0.0
+    run: int = 0
+    _new_run: bool = True
+
+    def new_run(self) -> None:
+        """Start afresh at the next frame (the page calls this on START): new tracks, a new run
+        number in the timeline, time from zero. The worker thread does the reset itself, so a
+        frame in flight never sees half of it."""
+        self._new_run = True
+
+    def _start_run(self) -> None:
+        self.tracker, self._detected = FaceTracker(), {}
+        self._frame_index, self._started, self._last, self._fps = 0, None, None, 0.0
+        self.run += 1
+        self._new_run = False
 
     def process(self, image: np.ndarray) -> np.ndarray:
         """One BGR frame in, the annotated frame out; the frame's results go to ``results``."""
+        if self._new_run:
+            self._start_run()
         options = self.options
         if options.mirror:
             image = np.ascontiguousarray(image[:, ::-1])
@@ -129,6 +165,8 @@ class LiveAnalyzer:
         predictions = self.predictor.predict(image, faces=faces)
         boxes = [p.box for p in predictions]
         tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]))
+        # Largest first, on tracked frames too: the page's message and chart follow the largest face.
+        tracks = sorted(tracks, key=lambda t: t.box[2] * t.box[3], reverse=True)
         smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))
         annotated = self.painter.draw(image, smoothed, options.language, show_confidence=options.show_probabilities)
         self._publish(now, tracks)
@@ -143,6 +181,7 @@ class LiveAnalyzer:
             faces=tuple(FaceState(t.face_id, t.emotion, t.confidence, tuple(map(float, t.probabilities)),
                                   is_unsure(t.probabilities)) for t in tracks),
             fps=self._fps,
+            run=self.run,
         )
         self.timeline.add(result)
         # NOTE: the page may read slower than frames arrive; drop the oldest rather than block video.

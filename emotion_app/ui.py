@@ -23,7 +23,7 @@ from emotion_app.labels import (
     message_key,
 )
 from emotion_app.model import LoadedModel, ModelError, load_model
-from emotion_app.overlay import ASSETS, AssetError, Painter
+from emotion_app.overlay import ASSETS, COLORS, AssetError, Painter
 from emotion_app.predictor import FLIP, EmotionPredictor, FacePrediction
 
 TEXT: dict[str, dict[str, str]] = {
@@ -87,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "fps": "{fps:.0f} frames/s",
         "timeline": "Emotions over time (largest face)",
         "timeline_csv": "Download this session's timeline (CSV)",
+        "timeline_full": "The timeline holds the session's first {rows:,} rows; later frames are not in the CSV.",
         "ice_error": "The STUN/TURN configuration is invalid",
     },
     "fr": {
@@ -151,6 +152,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fps": "{fps:.0f} images/s",
         "timeline": "Émotions au fil du temps (plus grand visage)",
         "timeline_csv": "Télécharger la chronologie de la session (CSV)",
+        "timeline_full": "La chronologie garde les {rows:,} premières lignes de la session ; les images suivantes "
+        "ne sont pas dans le CSV.",
         "ice_error": "La configuration STUN/TURN est invalide",
     },
 }
@@ -197,6 +200,12 @@ def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[Emo
         st.error(f"{text(language, 'asset_error')}\n\n{error}")
     st.stop()
     raise AssertionError("unreachable: st.stop() raises")
+
+
+def hex_color(emotion: str) -> str:
+    """The emotion's box colour (overlay.COLORS, BGR) as ``#rrggbb``: one colour per emotion everywhere."""
+    b, g, r = COLORS[emotion]
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def sidebar_language() -> str:

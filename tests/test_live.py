@@ -61,14 +61,24 @@ def test_queue_never_blocks_the_video(random_predictor):
     assert analyzer.results.qsize() == analyzer.results.maxsize
 
 
-def test_timeline_csv_has_time_face_and_seven_probabilities():
+def test_timeline_csv_has_run_time_face_and_seven_probabilities():
     timeline = Timeline()
     timeline.add(FrameResult(0.04, (FaceState(1, "happy", 0.9, tuple(np.eye(7)[3])),
-                                    FaceState(2, "sad", 0.8, tuple(np.eye(7)[4]))), 25.0))
+                                    FaceState(2, "sad", 0.8, tuple(np.eye(7)[4]))), 25.0, run=2))
     rows = list(csv.reader(io.StringIO(timeline.to_csv())))
-    assert rows[0] == ["time_s", "face", *EMOTIONS]
-    assert rows[1][:2] == ["0.04", "1"] and float(rows[1][2 + 3]) == 1.0
-    assert rows[2][1] == "2" and len(rows) == 3
+    assert rows[0] == ["run", "time_s", "face", *EMOTIONS]
+    assert rows[1][:3] == ["2", "0.04", "1"] and float(rows[1][3 + 3]) == 1.0
+    assert rows[2][2] == "2" and len(rows) == 3
+
+
+def test_timeline_keeps_the_start_of_a_session_and_says_when_it_is_full():
+    """It once kept only the last 20,000 rows, so a long session's CSV silently lost its start."""
+    timeline = Timeline(max_rows=100, recent_rows=10)
+    for i in range(150):
+        timeline.add(FrameResult(float(i), (FaceState(1, "happy", 1.0, tuple(np.eye(7)[3])),), 0.0))
+    rows = timeline.rows()
+    assert len(rows) == 100 and rows[0][1] == 0.0 and timeline.full
+    assert [row[1] for row in timeline.recent()] == [float(i) for i in range(140, 150)]  # the chart's window
 
 
 def test_timeline_is_bounded_and_thread_safe():
@@ -81,7 +91,20 @@ def test_timeline_is_bounded_and_thread_safe():
         timeline.to_csv()
     for thread in threads:
         thread.join()
-    assert len(timeline.rows()) == 100
+    assert len(timeline.rows()) == 100 and timeline.full
+
+
+def test_each_start_begins_a_new_run_with_fresh_tracks(random_predictor, astronaut_bgr):
+    """The analyzer once kept its tracker, clock and face numbers across STOP/START."""
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    for _ in range(3):
+        analyzer.process(astronaut_bgr)
+    first = analyzer.timeline.rows()
+    analyzer.new_run()
+    analyzer.process(astronaut_bgr)
+    second = analyzer.timeline.rows()[len(first):]
+    assert {row[0] for row in first} == {1} and [row[0] for row in second] == [2]
+    assert second[0][1] == 0.0 and second[0][2] == first[0][2]  # time from zero, face numbers afresh
 
 
 def test_ice_servers_from_environment():
