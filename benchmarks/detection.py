@@ -59,7 +59,8 @@ def scenes(count: int, seed: int = 0):
 
 
 def fer_detect(cascade: HaarCascade, gray: np.ndarray) -> list:
-    found = cascade.get().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(50, 50))
+    with cascade.borrow() as classifier:
+        found = classifier.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(50, 50))
     return [tuple(map(int, box)) for box in np.asarray(found).reshape(-1, 4)]
 
 

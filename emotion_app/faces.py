@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from emotion_app.image_io import shrink
+from emotion_app.pool import Pool
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
 Point = tuple[float, float]  # x, y in the image's pixels
@@ -105,16 +106,15 @@ SENSITIVITY = {
 
 
 class HaarCascade:
-    """One ``cv2.CascadeClassifier`` per thread.
+    """The cascade file, loaded once per concurrent user.
 
-    NOTE: OpenCV cascades keep scratch state and are not thread-safe; Streamlit runs each session
-    (and streamlit-webrtc each callback) on its own thread, so each thread loads its own copy.
+    NOTE: OpenCV cascades keep scratch state and are not thread-safe; sessions (and streamlit-webrtc's
+    callbacks) run on their own threads, so each call borrows a copy no other thread is using.
     """
 
     def __init__(self, path: Path = DEFAULT_CASCADE) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._load()  # fail at construction, not on the first image
+        self._pool = Pool(self._load, self._load())  # fail at construction, not on the first image
 
     def _load(self) -> cv2.CascadeClassifier:
         if not self.path.is_file():
@@ -125,12 +125,15 @@ class HaarCascade:
             cascade = None
         if cascade is None or cascade.empty():
             raise FaceDetectorError(f"Haar cascade file could not be loaded: {self.path}")
-        self._local.cascade = cascade
         return cascade
 
-    def get(self) -> cv2.CascadeClassifier:
-        cascade = getattr(self._local, "cascade", None)
-        return cascade if cascade is not None else self._load()
+    def borrow(self):
+        """``with cascade.borrow() as classifier:``, a ``cv2.CascadeClassifier`` for this call alone."""
+        return self._pool.borrow()
+
+    @property
+    def copies(self) -> int:
+        return self._pool.created
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -171,9 +174,10 @@ def find_faces(gray: np.ndarray, cascade: HaarCascade, settings: DetectionSettin
     """Faces in a gray image, largest first, in the image's own pixels."""
     small, scale, padding = detection_copy(gray, settings)
     min_side = min_face_side(gray.shape, settings, scale)
-    found = cascade.get().detectMultiScale(
-        small, scaleFactor=settings.scale_factor, minNeighbors=settings.min_neighbors, minSize=(min_side, min_side)
-    )
+    with cascade.borrow() as classifier:
+        found = classifier.detectMultiScale(
+            small, scaleFactor=settings.scale_factor, minNeighbors=settings.min_neighbors, minSize=(min_side, min_side)
+        )
     boxes = [to_image_box(box, scale, padding, gray.shape) for box in np.asarray(found).reshape(-1, 4)]
     return sorted((b for b in boxes if b is not None), key=lambda b: b[2] * b[3], reverse=True)
 

@@ -83,12 +83,18 @@ def test_missing_or_broken_cascade_fails_loudly(tmp_path):
         HaarCascade(broken)
 
 
-def test_each_thread_gets_its_own_cascade(cascade):
-    seen = []
-    thread = threading.Thread(target=lambda: seen.append(cascade.get()))
-    thread.start()
-    thread.join()
-    assert seen[0] is not cascade.get()
+def test_cascades_are_lent_one_thread_at_a_time_and_kept_across_reruns(astronaut_bgr):
+    """Each Streamlit rerun is a new thread: per-thread cascades were once rebuilt on every one."""
+    cascade = HaarCascade()  # a fresh one: the module's fixture is shared
+    gray = to_gray(astronaut_bgr)
+    for _ in range(5):  # five reruns, one after the other
+        thread = threading.Thread(target=lambda: find_faces(gray, cascade, DetectionSettings()))
+        thread.start()
+        thread.join()
+    assert cascade.copies == 1
+    with cascade.borrow() as first, cascade.borrow() as second:  # two users at once: two copies
+        assert first is not second
+    assert cascade.copies == 2
 
 
 def test_crops_are_square_48px_and_padded_at_edges():

@@ -93,6 +93,20 @@ def test_a_damaged_twin_falls_back_to_tensorflow(model_with_twin):
 
 
 @pytest.mark.slow
+def test_twin_interpreters_are_kept_across_reruns(model_with_twin):
+    """Each Streamlit rerun is a new thread: per-thread interpreters were once rebuilt on every one."""
+    import threading
+
+    model = load_model(model_with_twin)
+    faces = np.zeros((1, 48, 48, 1), np.uint8)
+    for _ in range(5):
+        thread = threading.Thread(target=lambda: model.probabilities(faces))
+        thread.start()
+        thread.join()
+    assert model.infer.copies == 1
+
+
+@pytest.mark.slow
 def test_twin_interpreters_are_per_thread(model_with_twin):
     from concurrent.futures import ThreadPoolExecutor
 
