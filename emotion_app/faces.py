@@ -67,9 +67,9 @@ class DetectionSettings:
     # 800 rather than 640: the 12 MP, 5-face photo of benchmarks/photo.py loses 3 faces at 640 (its
     # smallest are ~6% of the short side, where 1.3 pyramid steps are coarse), none at 800.
     detect_side: int = 800
-    # PublicTest faces shrunk to 40 px score 0.604 against 0.612 at full size, but 0.581 at 36 and
-    # 0.550 at 32 (benchmarks/face_size.py): smaller faces are found but not read, so they are not
-    # searched for unless the user asks for "high" sensitivity.
+    # PublicTest faces shrunk to 40 px score 0.664 against 0.672 at full size, 0.643 at 32 and
+    # 0.570 at 24 (benchmarks/face_size.py, shipped model): smaller faces are found but not read, so
+    # they are not searched for; "high" sensitivity goes down to 32 px, 3 points below full size.
     min_face_px: int = 40
     # Border added around the detection copy, as a fraction of its longer side, so a face that fills
     # the photo (a cropped selfie, a profile picture) still has the context detectors need around
@@ -101,7 +101,7 @@ PHOTO_PAD = 0.15
 SENSITIVITY = {
     "low": DetectionSettings(min_neighbors=4, min_face=0.15, pad=PHOTO_PAD),
     "medium": DetectionSettings(pad=PHOTO_PAD),
-    "high": DetectionSettings(scale_factor=1.15, min_face=0.03, min_face_px=24, detect_side=1024, pad=PHOTO_PAD),
+    "high": DetectionSettings(scale_factor=1.15, min_face=0.03, min_face_px=32, detect_side=1024, pad=PHOTO_PAD),
 }
 
 

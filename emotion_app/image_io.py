@@ -20,7 +20,7 @@ MAX_BYTES = 50 * 1024 * 1024
 # Large photos are shrunk to this longer side for processing and display: faces stay far above the
 # 48-pixel model input and the annotated PNG stays a sensible size to show and download.
 WORK_SIDE = 2048
-# Smaller than the smallest face any sensitivity searches (24 px), and st.image raises on an image
+# Smaller than any face worth reading (benchmarks/face_size.py), and st.image raises on an image
 # it must shrink to under 1 px (a 2000x1 PNG): such files are refused with a message instead.
 MIN_SIDE = 24
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")

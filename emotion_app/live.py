@@ -31,7 +31,7 @@ LIVE_SETTINGS = DetectionSettings(scale_factor=1.15, min_neighbors=2, min_face=0
 LIVE_SENSITIVITY = {
     "low": replace(LIVE_SETTINGS, scale_factor=1.2, min_neighbors=4, min_face=0.15),
     "medium": LIVE_SETTINGS,
-    "high": replace(LIVE_SETTINGS, scale_factor=1.1, min_face=0.05, min_face_px=24, detect_side=400),
+    "high": replace(LIVE_SETTINGS, scale_factor=1.1, min_face=0.05, min_face_px=32, detect_side=400),
 }
 ICE_ENV = "EMOTION_APP_ICE_SERVERS"
 # The webcam page's detector: Haar keeps up with the camera on 2 cores; MTCNN is a sidebar choice.

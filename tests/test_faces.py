@@ -240,3 +240,13 @@ def test_small_crops_are_enlarged_smoothly():
     gray = np.tile(np.linspace(0, 255, 24, dtype=np.uint8), (24, 1))
     crop = crop_faces(gray, [(0, 0, 24, 24)], 0.0)[0, :, :, 0]
     assert len(np.unique(crop[10])) > 30
+
+
+def test_no_sensitivity_searches_faces_the_classifier_cannot_read():
+    """"high" once searched 24-px faces, which score 0.570 on PublicTest against 0.672 at full size
+    (benchmarks/face_size.py); 32 px scores 0.643."""
+    from emotion_app.faces import SENSITIVITY
+    from emotion_app.live import LIVE_SENSITIVITY
+
+    for levels in (SENSITIVITY, LIVE_SENSITIVITY):
+        assert all(settings.min_face_px >= 32 for settings in levels.values())
