@@ -50,7 +50,7 @@ analyzer.set_options(mirror=mirror, show_probabilities=show_probabilities, langu
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
-    return av.VideoFrame.from_ndarray(analyzer.process(frame.to_ndarray(format="bgr24")), format="bgr24")
+    return av.VideoFrame.from_ndarray(analyzer.process_or_pass(frame.to_ndarray(format="bgr24")), format="bgr24")
 
 
 video, side = st.columns([3, 2])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import queue
 import threading
@@ -17,6 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from emotion_app.faces import Box, DetectionSettings, Face
@@ -24,6 +26,8 @@ from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, is_unsure, to_predictions
 from emotion_app.smoothing import FaceTracker, Track
+
+log = logging.getLogger(__name__)
 
 # Detection on a 320-px copy: more faces found than fer's full-resolution settings (74% vs 69% on
 # cluttered scenes) in 40% of the time (benchmarks/detection.py), and only on every third frame.
@@ -129,6 +133,7 @@ class LiveAnalyzer:
     _fps: float = 0.0
     run: int = 0
     _new_run: bool = True
+    _error_logged: bool = False
 
     def new_run(self) -> None:
         """Start afresh at the next frame (the page calls this on START): new tracks, a new run
@@ -140,7 +145,21 @@ class LiveAnalyzer:
         self.tracker, self._detected = FaceTracker(), {}
         self._frame_index, self._started, self._last, self._fps = 0, None, None, 0.0
         self.run += 1
-        self._new_run = False
+        self._new_run = self._error_logged = False
+
+    def process_or_pass(self, image: np.ndarray) -> np.ndarray:
+        """``process``, but an unexpected error never stops the video or reaches the page: the
+        frame passes through with a visible note, and the error is logged (once a run)."""
+        try:
+            return self.process(image)
+        except Exception:
+            if not self._error_logged:
+                log.exception("live analysis failed; frames pass through unannotated")
+                self._error_logged = True
+            frame = np.ascontiguousarray(image[:, ::-1]) if self.options.mirror else image.copy()
+            cv2.putText(frame, "analysis error (logged)", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 255), 2,
+                        cv2.LINE_AA)
+            return frame
 
     def process(self, image: np.ndarray) -> np.ndarray:
         """One BGR frame in, the annotated frame out; the frame's results go to ``results``."""

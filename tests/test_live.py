@@ -115,3 +115,19 @@ def test_ice_servers_from_environment():
         ice_servers({"EMOTION_APP_ICE_SERVERS": "stun:oops"})
     with pytest.raises(ValueError, match="urls"):
         ice_servers({"EMOTION_APP_ICE_SERVERS": '[{"url": "x"}]'})
+
+
+def test_an_error_in_the_frame_callback_passes_the_frame_with_a_note(random_predictor, astronaut_bgr, caplog):
+    """An exception in the worker once went to streamlit-webrtc, which stopped the video."""
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+
+    class Broken:
+        def find_faces(self, *args, **kwargs):
+            raise RuntimeError("a bug of ours")
+
+    analyzer.predictor = Broken()
+    with caplog.at_level("ERROR", logger="emotion_app.live"):
+        first = analyzer.process_or_pass(astronaut_bgr)
+        analyzer.process_or_pass(astronaut_bgr)
+    assert first.shape == astronaut_bgr.shape and not np.array_equal(first, astronaut_bgr[:, ::-1])
+    assert caplog.text.count("live analysis failed") == 1 and "a bug of ours" in caplog.text
