@@ -99,14 +99,26 @@ class Painter:
         return cv2.cvtColor(np.asarray(patch), cv2.COLOR_RGBA2BGRA)
 
     @staticmethod
-    def _emoji_spot(canvas: np.ndarray, box: tuple[int, int, int, int], size: int, gap: int) -> tuple[int, int]:
-        """Beside the box's top right corner, else its top left, else inside its bottom right."""
+    def _emoji_spot(shape: tuple[int, ...], box: tuple[int, int, int, int], size: int, gap: int,
+                    faces: Sequence[tuple[int, int, int, int]]) -> tuple[int, int]:
+        """Where the emoji of ``box`` goes: beside its top right, else its top left, else above or
+        below it, at the first spot inside the image that covers no face (``faces``, its own
+        included) and no emoji placed before; when there is none (a face filling the photo), the
+        spot covering the least face, preferring the box's top corners (brow and hair, not mouth)."""
+        height, width = shape[:2]
         x, y, w, h = box
-        if x + w + gap + size <= canvas.shape[1]:
-            return x + w + gap, y
-        if x - gap - size >= 0:
-            return x - gap - size, y
-        return x + w - size, y + h - size
+        candidates = [(x + w + gap, y), (x - gap - size, y), (x + w - size, y - gap - size),
+                      (x + w - size, y + h + gap), (x + w - size, y), (x, y)]
+        inside = [(cx, cy) for cx, cy in candidates if 0 <= cx <= width - size and 0 <= cy <= height - size]
+        clamped = [(min(max(cx, 0), max(0, width - size)), min(max(cy, 0), max(0, height - size)))
+                   for cx, cy in candidates]
+
+        def covered(spot: tuple[int, int]) -> int:
+            sx, sy = spot
+            return sum(max(0, min(sx + size, fx + fw) - max(sx, fx)) * max(0, min(sy + size, fy + fh) - max(sy, fy))
+                       for fx, fy, fw, fh in faces)
+
+        return min(inside or clamped, key=lambda spot: (covered(spot) > 0, covered(spot)))
 
     def draw(
         self,
@@ -123,6 +135,7 @@ class Painter:
         longer = max(canvas.shape[:2])
         thickness = max(2, longer // 320)
         text_size = max(12, longer // 40)
+        occupied = [p.box for p in predictions]  # faces, then each emoji once placed
         for number, prediction in enumerate(predictions, start=1):
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
@@ -137,6 +150,7 @@ class Painter:
             _blend(canvas, label, x, label_y)
             if show_emoji:
                 size = max(16, min(w, h) // 3)
-                spot = self._emoji_spot(canvas, prediction.box, size, thickness)
+                spot = self._emoji_spot(canvas.shape, prediction.box, size, thickness, occupied)
                 _blend(canvas, self.emoji(prediction.emotion, size), *spot)
+                occupied.append((*spot, size, size))
         return canvas

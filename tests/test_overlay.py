@@ -59,3 +59,37 @@ def test_patch_caches_stay_bounded(painter):
         for size in range(12, 30):
             painter.label(f"happy {percent}%", size, "happy")
     assert len(painter._labels) <= CACHE_LIMIT
+
+
+def emoji_spots(painter, monkeypatch, shape, boxes):
+    spots = []
+    original = painter._emoji_spot
+
+    def record(*args):
+        spots.append(original(*args))
+        return spots[-1]
+
+    monkeypatch.setattr(painter, "_emoji_spot", record)
+    rows = np.vstack([one_hot("happy")] * len(boxes))
+    painter.draw(np.zeros((*shape, 3), np.uint8), to_predictions(boxes, rows))
+    return spots
+
+
+def overlap(a, b):
+    across = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    return across * max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+
+
+def test_emoji_never_covers_another_face_when_there_is_room(painter, monkeypatch):
+    """On a collage, one face's emoji once landed on the next face."""
+    boxes = [(100, 100, 90, 90), (205, 100, 90, 90), (100, 205, 90, 90), (205, 205, 90, 90)]
+    spots = emoji_spots(painter, monkeypatch, (480, 640), boxes)
+    size = 30
+    placed = [(x, y, size, size) for x, y in spots]
+    assert all(overlap(spot, box) == 0 for spot in placed for box in boxes)
+    assert all(overlap(a, b) == 0 for i, a in enumerate(placed) for b in placed[i + 1:])
+
+
+def test_emoji_of_a_face_filling_the_photo_sits_at_the_top_not_on_the_mouth(painter, monkeypatch):
+    (spot,) = emoji_spots(painter, monkeypatch, (300, 300), [(0, 0, 300, 300)])
+    assert spot[1] == 0  # the old spot was inside the bottom right corner, over the mouth
