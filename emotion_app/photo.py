@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emotion_app.faces import DetectionSettings
-from emotion_app.image_io import decode_image, encode_png, shrink
+from emotion_app.image_io import decode_photo, encode_png, shrink
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
@@ -39,8 +39,7 @@ def analyze_photo(
     language: str = "en",
 ) -> PhotoResult:
     """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image."""
-    image = decode_image(data)
-    height, width = image.shape[:2]
+    image, (width, height) = decode_photo(data)
     working = shrink(image)
     # Left to right (then top to bottom), so "Face 1" in the panels is the face labelled 1 on the
     # image and the order does not change with the faces' sizes.

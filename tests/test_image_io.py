@@ -128,7 +128,7 @@ def test_only_decoder_errors_blame_the_file(monkeypatch):
     """A bug (here a TypeError inside decoding) once read "the image data is damaged"."""
     import emotion_app.image_io as image_io
 
-    def broken(image):
+    def broken(image, *args):
         raise TypeError("a bug of ours")
 
     monkeypatch.setattr(image_io, "_to_rgb", broken)
@@ -139,7 +139,7 @@ def test_only_decoder_errors_blame_the_file(monkeypatch):
 def test_running_out_of_memory_says_too_large(monkeypatch):
     import emotion_app.image_io as image_io
 
-    def exhausted(image):
+    def exhausted(image, *args):
         raise MemoryError
 
     monkeypatch.setattr(image_io, "_to_rgb", exhausted)

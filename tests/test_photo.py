@@ -83,3 +83,40 @@ def test_faces_are_numbered_left_to_right_and_exported(random_predictor, painter
 def test_numbered_labels_change_the_drawing(random_predictor, painter, astronaut_bgr):
     faces = random_predictor.predict(astronaut_bgr)
     assert not np.array_equal(painter.draw(astronaut_bgr, faces), painter.draw(astronaut_bgr, faces, numbered=True))
+
+
+MEMORY_SCRIPT = """
+import io, resource, sys
+import numpy as np
+from PIL import Image
+import emotion_app
+from emotion_app.photo import analyze_photo
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.overlay import Painter
+
+values = np.zeros((7900, 8000), np.uint16)
+values[:, :4000] = 30000
+buffer = io.BytesIO()
+Image.fromarray(values).save(buffer, "PNG")
+data = buffer.getvalue()
+del values
+predictor, painter = EmotionPredictor(sys.argv[1], detector="haar"), Painter()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+result = analyze_photo(data, predictor, painter)
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+print(len(data) // 1024, round(grew), result.original_size)
+"""
+
+
+def test_a_small_file_that_decodes_huge_stays_under_500_mb(random_model_path):
+    """A 136 KB 16-bit 8000x7900 PNG once took the server's memory up by 1.75 GB."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(random_model_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    kilobytes, grew_mb, size = done.stdout.split(maxsplit=2)
+    assert int(kilobytes) < 200 and int(grew_mb) < 500 and size.strip() == "(8000, 7900)"
