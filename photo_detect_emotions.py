@@ -50,7 +50,7 @@ for i, (name, data) in enumerate(files, start=1):
     try:
         result = analyze_photo(data, predictor, painter, settings, language)
     except ImageError as error:
-        st.error(ui.text(language, "bad_file", name=shown, reason=error))
+        st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))
         continue
     except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
         logging.getLogger(__name__).exception("analysing %r failed", name)

@@ -26,8 +26,29 @@ MIN_SIDE = 24
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 
 
+# Why an upload cannot be read, in English; the pages show them in the user's language by key
+# (emotion_app.ui.REASONS).
+REASONS = {
+    "empty": "the file is empty",
+    "too_big": "the file is {mb:.0f} MB, over the {limit} MB limit",
+    "too_many_pixels": "the image is {w}x{h} ({mp:.0f} megapixels), over the {limit:.0f}-megapixel limit",
+    "too_small": "the image is {w}x{h} pixels, too small to hold a face (both sides need at least {side} pixels)",
+    "unknown_format": "this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)",
+    "bomb": "the image is too large to open safely (over the {limit:.0f}-megapixel limit)",
+    "no_memory": "the image is too large to decode on this server",
+    "damaged": "the image data is damaged or incomplete ({detail})",
+    "no_pixels": "the image has no pixels (size {size})",
+    "png": "the annotated image could not be encoded as PNG",
+}
+
+
 class ImageError(ValueError):
-    """An upload that cannot be read as a photo; the message is meant for the user."""
+    """An upload that cannot be read as a photo; the message (``reason`` and ``values``, English as
+    ``str``) is meant for the user."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        self.reason, self.values = reason, values
+        super().__init__(REASONS[reason].format(**values))
 
 
 def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -45,24 +66,19 @@ def decode_photo(
     a 50-megapixel JPEG; JPEG's own DCT scaling and an early integer reduction keep it far lower.
     """
     if not data:
-        raise ImageError("the file is empty")
+        raise ImageError("empty")
     if len(data) > MAX_BYTES:
-        raise ImageError(f"the file is {len(data) / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit")
+        raise ImageError("too_big", mb=len(data) / 2**20, limit=MAX_BYTES // 2**20)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > max_pixels:
-                    raise ImageError(
-                        f"the image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
-                        f"{max_pixels / 1e6:.0f}-megapixel limit"
-                    )
+                    raise ImageError("too_many_pixels", w=width, h=height, mp=width * height / 1e6,
+                                     limit=max_pixels / 1e6)
                 if min(width, height) < MIN_SIDE:
-                    raise ImageError(
-                        f"the image is {width}x{height} pixels, too small to hold a face "
-                        f"(both sides need at least {MIN_SIDE} pixels)"
-                    )
+                    raise ImageError("too_small", w=width, h=height, side=MIN_SIDE)
                 image.seek(0)
                 upright = (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
                 if max_side and image.format == "JPEG":
@@ -72,16 +88,15 @@ def decode_photo(
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError("this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)") from None
+        raise ImageError("unknown_format") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        limit = f"{max_pixels / 1e6:.0f}-megapixel"
-        raise ImageError(f"the image is too large to open safely (over the {limit} limit)") from None
+        raise ImageError("bomb", limit=max_pixels / 1e6) from None
     except MemoryError:
-        raise ImageError("the image is too large to decode on this server") from None
+        raise ImageError("no_memory") from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         # What Pillow's decoders raise for truncated or corrupt data, depending on the codec. Any
         # other exception is a bug, ours or Pillow's: it propagates to be logged, not blamed on the file.
-        raise ImageError(f"the image data is damaged or incomplete ({error})") from None
+        raise ImageError("damaged", detail=error) from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), upright
 
 
@@ -112,7 +127,7 @@ def _to_rgb(image: Image.Image, max_side: int | None = None) -> np.ndarray:
     image = image.convert("RGB") if image.mode != "RGB" else image
     rgb = np.asarray(image.reduce(factor) if factor > 1 else image, dtype=np.uint8)
     if rgb.ndim != 3 or min(rgb.shape[:2]) < 1:
-        raise ImageError(f"the image has no pixels (size {image.size})")
+        raise ImageError("no_pixels", size=image.size)
     return np.ascontiguousarray(rgb)
 
 
@@ -130,5 +145,5 @@ def shrink(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
 def encode_png(image_bgr: np.ndarray) -> bytes:
     ok, buffer = cv2.imencode(".png", image_bgr)
     if not ok:
-        raise ImageError("the annotated image could not be encoded as PNG")
+        raise ImageError("png")
     return buffer.tobytes()

@@ -10,6 +10,7 @@ import re
 import streamlit as st
 
 from emotion_app.faces import DETECTORS, SENSITIVITY, DetectionSettings, FaceDetectorError
+from emotion_app.image_io import ImageError
 from emotion_app.labels import (
     EMOJI_CHAR,
     EMOTIONS,
@@ -200,6 +201,30 @@ def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[Emo
         st.error(f"{text(language, 'asset_error')}\n\n{error}")
     st.stop()
     raise AssertionError("unreachable: st.stop() raises")
+
+
+# Why an upload cannot be read (emotion_app.image_io.REASONS), in each language but English.
+REASONS = {
+    "fr": {
+        "empty": "le fichier est vide",
+        "too_big": "le fichier fait {mb:.0f} Mo, au-delà de la limite de {limit} Mo",
+        "too_many_pixels": "l'image fait {w}x{h} ({mp:.0f} mégapixels), au-delà de la limite de {limit:.0f} mégapixels",
+        "too_small": "l'image fait {w}x{h} pixels, trop petite pour contenir un visage (il faut au moins {side} "
+        "pixels de chaque côté)",
+        "unknown_format": "ce format d'image n'est pas lisible ici (utilise JPEG, PNG, WebP, BMP, GIF ou TIFF)",
+        "bomb": "l'image est trop grande pour être ouverte sans risque (au-delà de {limit:.0f} mégapixels)",
+        "no_memory": "l'image est trop grande pour être décodée sur ce serveur",
+        "damaged": "les données de l'image sont abîmées ou incomplètes ({detail})",
+        "no_pixels": "l'image n'a aucun pixel (taille {size})",
+        "png": "l'image annotée n'a pas pu être encodée en PNG",
+    },
+}
+
+
+def reason(error: ImageError, language: str) -> str:
+    """Why ``error``'s upload cannot be read, in ``language``."""
+    template = REASONS.get(language, {}).get(error.reason)
+    return template.format(**error.values) if template else str(error)
 
 
 def hex_color(emotion: str) -> str:

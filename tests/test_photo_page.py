@@ -95,3 +95,14 @@ def test_an_example_photo_is_analysed_without_an_upload(page):
     assert "collage" in page.subheader[0].value and page.subheader[1].value == "All results"
     assert [button.label for button in page.get("download_button")][-3:] == [
         "Faces as CSV", "Faces as JSON", "All annotated images (ZIP)"]
+
+
+def test_every_reason_an_upload_is_refused_is_in_french():
+    """French pages once showed English reasons ("Impossible de lire x.png : the file is empty.")."""
+    from emotion_app import image_io, ui
+
+    assert set(ui.REASONS["fr"]) == set(image_io.REASONS)
+    error = image_io.ImageError("too_small", w=2000, h=1, side=24)
+    assert ui.reason(error, "fr") == (
+        "l'image fait 2000x1 pixels, trop petite pour contenir un visage (il faut au moins 24 pixels de chaque côté)")
+    assert ui.reason(error, "en") == str(error) and str(error).startswith("the image is 2000x1 pixels")
