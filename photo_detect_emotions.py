@@ -20,8 +20,10 @@ st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide
 language = ui.sidebar_language()
 settings = ui.sidebar_sensitivity(language)
 detector = ui.sidebar_detector(language, PHOTO_DETECTOR)
+presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "photo_title"))
-st.write(ui.text(language, "photo_intro"))
+if not presenting:
+    st.write(ui.text(language, "photo_intro"))
 predictor, painter = ui.load_resources(language, detector)
 ui.accuracy_note(predictor, language)
 
@@ -57,7 +59,7 @@ for i, (name, data) in enumerate(files, start=1):
         st.error(ui.text(language, "internal_error", name=shown))
         continue
     results.append((name, result))
-    picture, panels = st.columns([3, 2])
+    picture, panels = st.columns([2, 1] if presenting else [3, 2])
     with picture:
         st.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
         if result.downscaled:
@@ -75,7 +77,7 @@ for i, (name, data) in enumerate(files, start=1):
             st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=shown,
                                detector=ui.DETECTOR_NAMES[detector]))
             for index, prediction in enumerate(result.predictions, start=1):
-                ui.face_panel(index, prediction, language)
+                ui.face_panel(index, prediction, language, large=presenting)
 if progress is not None:
     progress.empty()
 if results:

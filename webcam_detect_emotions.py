@@ -29,8 +29,10 @@ settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
 detector = ui.sidebar_detector(language, LIVE_DETECTOR)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
+presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
-st.write(ui.text(language, "webcam_intro"))
+if not presenting:
+    st.write(ui.text(language, "webcam_intro"))
 predictor, painter = ui.load_resources(language, detector, flip=False)  # one pass a face: live speed
 ui.accuracy_note(predictor, language)
 try:
@@ -102,6 +104,7 @@ else:
     gate = MessageGate()
     status.info(ui.text(language, "waiting_video"))
     last_refresh = last_chart = 0.0
+    on_screen: object = object()  # nothing shown yet
     while context.state.playing:
         try:
             result = analyzer.results.get(timeout=1.0)
@@ -114,10 +117,12 @@ else:
             continue
         last_refresh = now
         status.caption(ui.text(language, "fps", fps=result.fps))
-        if shown is None:
-            message.info(ui.text(language, "no_face_live"))
-        else:
-            ui.show_message(shown, language, where=message)
+        if shown != on_screen:  # redrawn only when it changes, so it never flickers
+            on_screen = shown
+            if shown is None:
+                message.info(ui.text(language, "no_face_live"))
+            else:
+                ui.show_message(shown, language, where=message, large=presenting)
         if len(result.faces) > 1:
             details.caption(ui.text(language, "faces_live", n=len(result.faces)))
         else:

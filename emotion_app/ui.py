@@ -5,6 +5,7 @@ The only module of the package that imports Streamlit.
 
 from __future__ import annotations
 
+import html
 import re
 
 import streamlit as st
@@ -40,6 +41,8 @@ TEXT: dict[str, dict[str, str]] = {
         "are refused)",
         "snapshot": "Or take a snapshot with your camera",
         "example": "Or try an example",
+        "presentation": "Presentation view",
+        "presentation_help": "Large picture and message, settings hidden: for a projector. Turn it off here.",
         "example_names": "none|astronaut|four faces",
         "processing": "Analysing {name} ({i}/{n})",
         "no_face": "No face found in {name}.",
@@ -103,6 +106,9 @@ TEXT: dict[str, dict[str, str]] = {
         "comme HEIC, sont refusés)",
         "snapshot": "Ou prends un cliché avec ta caméra",
         "example": "Ou essaie un exemple",
+        "presentation": "Mode présentation",
+        "presentation_help": "Grande image et grand message, réglages cachés : pour un vidéoprojecteur. "
+        "Désactive-le ici.",
         "example_names": "aucun|astronaute|quatre visages",
         "processing": "Analyse de {name} ({i}/{n})",
         "no_face": "Aucun visage trouvé dans {name}.",
@@ -283,12 +289,45 @@ def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
     st.caption(note + runtime)
 
 
-def show_message(key: str, language: str, where=st) -> None:
+# The presentation view: read from the back of a room on a projector. Sidebar and page chrome
+# hidden, the picture as wide as the window, the message in 50-px type at 1920x1080 (it scales with
+# the window, never breaking words) on a high-contrast band
+# that fades in (a new message never flickers in).
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stCaptionContainer"], [data-testid="stFileUploader"] { display: none !important; }
+.block-container { max-width: 100% !important; padding: 0.5rem 1.5rem !important; }
+h1 { font-size: clamp(24px, 2vw, 40px) !important; padding: 0 !important; }
+.emotion-message { font-size: clamp(26px, 2.6vw, 60px); font-weight: 700; line-height: 1.25; padding: 0.45em 0.6em;
+  border-radius: 0.3em; margin: 0.3em 0; word-break: normal; overflow-wrap: normal;
+  animation: emotion-fade 0.6s ease-in; }
+.emotion-message.positive { background: #0b5d1e; color: #ffffff; }
+.emotion-message.negative { background: #7a1f00; color: #ffffff; }
+.emotion-message.neutral { background: #0d3b66; color: #ffffff; }
+.emotion-face { font-size: clamp(24px, 2.3vw, 52px); font-weight: 700; }
+@keyframes emotion-fade { from { opacity: 0.2; } to { opacity: 1; } }
+</style>
+"""
+
+
+def presentation_toggle(language: str) -> bool:
+    """The presentation view's switch, on the page itself (the sidebar is hidden while it is on)."""
+    on = st.toggle(text(language, "presentation"), key="presentation", help=text(language, "presentation_help"))
+    if on:
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+    return on
+
+
+def show_message(key: str, language: str, where=st, large: bool = False) -> None:
     """The congratulation, follow-up question or check-in for a message key (an emotion, or
-    ``UNSURE``: see ``labels.message_key``), styled by valence."""
+    ``UNSURE``: see ``labels.message_key``), styled by valence; ``large`` for the presentation view."""
     message = f"{UNSURE_EMOJI if key == UNSURE else EMOJI_CHAR[key]} {message_for(key, language)}"
     valence = Valence.NEUTRAL if key == UNSURE else VALENCE[key]
-    if valence is Valence.POSITIVE:
+    if large:
+        where.markdown(f'<div class="emotion-message {valence.value}">{html.escape(message)}</div>',
+                       unsafe_allow_html=True)
+    elif valence is Valence.POSITIVE:
         where.success(message)
     elif valence is Valence.NEGATIVE:
         where.warning(message)
@@ -304,17 +343,21 @@ def webrtc_translations(language: str) -> dict[str, str]:
     return {component_key: text(language, key) for component_key, key in keys.items()}
 
 
-def face_panel(index: int, prediction: FacePrediction, language: str) -> None:
-    """Emoji, emotion, confidence, a bar per class, and the message for one face."""
+def face_panel(index: int, prediction: FacePrediction, language: str, large: bool = False) -> None:
+    """Emoji, emotion, confidence, a bar per class, and the message for one face; ``large`` (the
+    presentation view) keeps the emotion and the message, in type a room can read."""
+    label = f"{display_name(prediction.emotion, language)}{'?' if prediction.unsure else ''}"
     with st.container(border=True):
-        st.markdown(
-            f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
-            f"**{display_name(prediction.emotion, language)}{'?' if prediction.unsure else ''}** "
-            f"({text(language, 'confidence')} {prediction.confidence:.0%})"
-        )
-        if prediction.unsure:
-            st.caption(text(language, "unsure"))
-        for emotion in EMOTIONS:
-            probability = prediction.probabilities[emotion]
-            st.progress(probability, text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
-        show_message(message_key(prediction.emotion, prediction.unsure), language)
+        if large:
+            st.markdown(f'<div class="emotion-face">{index}. {EMOJI_CHAR[prediction.emotion]} {html.escape(label)} '
+                        f"{prediction.confidence:.0%}</div>", unsafe_allow_html=True)
+        else:
+            st.markdown(f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
+                        f"**{label}** ({text(language, 'confidence')} {prediction.confidence:.0%})")
+            if prediction.unsure:
+                st.caption(text(language, "unsure"))
+            for emotion in EMOTIONS:
+                probability = prediction.probabilities[emotion]
+                st.progress(probability,
+                            text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
+        show_message(message_key(prediction.emotion, prediction.unsure), language, large=large)
