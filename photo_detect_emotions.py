@@ -14,6 +14,7 @@ from emotion_app import ui
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.photo import analyze_photo, annotated_zip, face_rows, rows_csv, rows_json
 from emotion_app.predictor import PHOTO_DETECTOR
+from emotion_app.video import VIDEO_TYPES
 
 st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
 
@@ -27,7 +28,10 @@ if not presenting:
 predictor, painter = ui.load_resources(language, detector)
 ui.accuracy_note(predictor, language)
 
-uploads = st.file_uploader(ui.text(language, "upload"), type=list(ACCEPTED_TYPES), accept_multiple_files=True)
+every = st.sidebar.select_slider(ui.text(language, "video_every"), options=[1, 2, 3, 5, 10], value=2,
+                                 help=ui.text(language, "video_every_help"), key="video_every")
+uploads = st.file_uploader(ui.text(language, "upload"), type=[*ACCEPTED_TYPES, *VIDEO_TYPES],
+                           accept_multiple_files=True)
 # NOTE: the camera widget asks for camera permission as soon as it is drawn, so it is only drawn
 # when the user asks for it.
 snapshot = None
@@ -49,6 +53,9 @@ for i, (name, data) in enumerate(files, start=1):
     if progress is not None:
         progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
     st.subheader(shown, anchor=False)
+    if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES:
+        ui.show_video(shown, data, predictor, painter, every, language, key=f"{i}-{name}")
+        continue
     try:
         result = analyze_photo(data, predictor, painter, settings, language)
     except ImageError as error:

@@ -37,10 +37,17 @@ TEXT: dict[str, dict[str, str]] = {
         "photo_title": "Emotion detector: photos",
         "photo_intro": "Upload photos or take a snapshot: every face is boxed with its emotion, the model's "
         "confidence and an emoji. Nothing you upload is stored.",
-        "upload": "Photos: JPEG, PNG, WebP, BMP, GIF or TIFF, up to 50 MB each (other formats, such as HEIC, "
-        "are refused)",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF) or videos (MP4, WebM, MOV, up to 2 minutes), 50 MB "
+        "each at most; other formats, such as HEIC, are refused",
         "snapshot": "Or take a snapshot with your camera",
         "example": "Or try an example",
+        "video_every": "Videos: analyse every Nth frame",
+        "video_every_help": "Frames in between keep the last answer: 2 halves the work.",
+        "video_starting": "Reading the video…",
+        "video_progress": "{frames} frames done, about {left:.0f} s left",
+        "video_done": "{frames} frames, {analysed} analysed.",
+        "download_video": "Download the annotated video (MP4)",
+        "video_timeline": "Face 1's emotions over time",
         "presentation": "Presentation view",
         "presentation_help": "Large picture and message, settings hidden: for a projector. Turn it off here.",
         "example_names": "none|astronaut|four faces",
@@ -102,10 +109,17 @@ TEXT: dict[str, dict[str, str]] = {
         "photo_title": "Détecteur d'émotions : photos",
         "photo_intro": "Dépose des photos ou prends un cliché : chaque visage est encadré avec son émotion, "
         "la confiance du modèle et un emoji. Rien de ce que tu déposes n'est conservé.",
-        "upload": "Photos : JPEG, PNG, WebP, BMP, GIF ou TIFF, 50 Mo maximum chacune (les autres formats, "
-        "comme HEIC, sont refusés)",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF) ou vidéos (MP4, WebM, MOV, 2 minutes au plus), "
+        "50 Mo maximum chacune ; les autres formats, comme HEIC, sont refusés",
         "snapshot": "Ou prends un cliché avec ta caméra",
         "example": "Ou essaie un exemple",
+        "video_every": "Vidéos : analyser une image sur N",
+        "video_every_help": "Les images entre deux gardent la dernière réponse : 2 divise le travail par deux.",
+        "video_starting": "Lecture de la vidéo…",
+        "video_progress": "{frames} images traitées, encore environ {left:.0f} s",
+        "video_done": "{frames} images, dont {analysed} analysées.",
+        "download_video": "Télécharger la vidéo annotée (MP4)",
+        "video_timeline": "Émotions du visage 1 au fil du temps",
         "presentation": "Mode présentation",
         "presentation_help": "Grande image et grand message, réglages cachés : pour un vidéoprojecteur. "
         "Désactive-le ici.",
@@ -231,6 +245,48 @@ def reason(error: ImageError, language: str) -> str:
     """Why ``error``'s upload cannot be read, in ``language``."""
     template = REASONS.get(language, {}).get(error.reason)
     return template.format(**error.values) if template else str(error)
+
+
+def show_video(shown: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
+               language: str, key: str) -> None:
+    """One uploaded video: a progress bar with frames done and time left, then the annotated video,
+    its downloads (MP4, CSV) and face 1's emotions over time; a clear message if it is unreadable."""
+    import time
+
+    import pandas as pd
+
+    from emotion_app.video import analyze_video
+
+    bar, started = st.progress(0.0, text=text(language, "video_starting")), time.monotonic()
+
+    def report(fraction: float, frames: int) -> None:
+        left = (time.monotonic() - started) * (1 - fraction) / max(fraction, 1e-6)
+        bar.progress(fraction, text=text(language, "video_progress", frames=frames, left=left))
+
+    try:
+        result = analyze_video(data, predictor, painter, every=every, language=language, progress=report)
+    except ImageError as error:
+        bar.empty()
+        st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
+        return
+    bar.empty()
+    st.video(result.video, format="video/mp4")
+    st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
+    stem = shown.rsplit(".", 1)[0]
+    left, right = st.columns(2)
+    left.download_button(text(language, "download_video"), result.video, file_name=f"{stem}_emotions.mp4",
+                         mime="video/mp4", on_click="ignore", key=f"video-{key}")
+    right.download_button(text(language, "download_csv"), result.csv(), file_name=f"{stem}_faces.csv",
+                          mime="text/csv", on_click="ignore", key=f"video-csv-{key}")
+    from emotion_app.video import ROW_FIELDS
+
+    frame = pd.DataFrame(result.rows, columns=ROW_FIELDS)
+    frame = frame[frame["face"] == 1]
+    if len(frame):
+        st.caption(text(language, "video_timeline"))
+        names = [display_name(emotion, language) for emotion in EMOTIONS]
+        st.line_chart(frame.set_index("time_s")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
+                      color=[hex_color(emotion) for emotion in EMOTIONS])
 
 
 def hex_color(emotion: str) -> str:

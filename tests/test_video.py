@@ -1,0 +1,77 @@
+"""Video uploads: streamed through the predictor into an MP4 that browsers play, plus a CSV."""
+
+import io
+
+import av
+import numpy as np
+import pytest
+
+from emotion_app.image_io import ImageError
+from emotion_app.overlay import Painter
+from emotion_app.video import ROW_FIELDS, analyze_video
+
+
+def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4") -> bytes:
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def clip(astronaut_bgr_module):
+    frames = []
+    for shift in range(0, 40, 2):  # the astronaut sliding right on a grey canvas
+        canvas = np.full((480, 640, 3), 200, np.uint8)
+        canvas[:, 60 + shift:572 + shift] = astronaut_bgr_module[16:496]
+        frames.append(canvas)
+    return make_mp4(frames)
+
+
+@pytest.fixture(scope="module")
+def astronaut_bgr_module():
+    import cv2
+    from skimage import data
+
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predictor, clip):
+    seen = []
+    result = analyze_video(clip, random_predictor, Painter(), every=2, progress=lambda f, n: seen.append((f, n)))
+    assert result.frames == 20 and result.analysed == 10 and len(result.rows) == 10
+    assert seen[-1] == (1.0, 20) and all(a <= b for (a, _), (b, _) in zip(seen, seen[1:], strict=False))
+    with av.open(io.BytesIO(result.video)) as played:
+        stream = played.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+        assert sum(1 for _ in played.decode(stream)) == 20
+    header, first, *_ = result.csv().decode().splitlines()
+    assert header.split(",") == list(ROW_FIELDS)
+    assert first.split(",")[1] == "1" and 300 > int(first.split(",")[4]) > 50  # face 1, a plausible width
+
+
+@pytest.mark.parametrize("data, reason", [(b"not a video at all", "not a video we can read"),
+                                          (b"", "not a video we can read")])
+def test_a_bad_video_is_a_clear_error(random_predictor, data, reason):
+    with pytest.raises(ImageError, match=reason):
+        analyze_video(data, random_predictor, Painter())
+
+
+def test_a_file_without_video_is_a_clear_error(random_predictor):
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 44100
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with pytest.raises(ImageError, match="no video stream"):
+        analyze_video(buffer.getvalue(), random_predictor, Painter())
