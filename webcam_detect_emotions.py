@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from emotion_app import ui
+from emotion_app.image_io import encode_png
 from emotion_app.labels import EMOTIONS, display_name, message_key
 from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
 from emotion_app.smoothing import MessageGate
@@ -29,6 +30,8 @@ settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
 detector = ui.sidebar_detector(language, LIVE_DETECTOR)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
+width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
+                                     format_func=lambda size: f"{size[0]}x{size[1]}", key="resolution")
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
@@ -61,12 +64,17 @@ with video:
         key="emotions",
         mode=WebRtcMode.SENDRECV,
         rtc_configuration={"iceServers": servers},
-        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
+        media_stream_constraints={"video": {"width": {"ideal": width}, "height": {"ideal": height}}, "audio": False},
         video_frame_callback=video_frame_callback,
         async_processing=True,
         translations=ui.webrtc_translations(language),
     )
 with side:
+    if context.state.playing and st.button(ui.text(language, "snapshot_button"), key="snapshot"):
+        frame = analyzer.last_annotated
+        if frame is not None:  # the click reran the page; the video keeps going
+            st.download_button(ui.text(language, "snapshot_download"), encode_png(frame),
+                               file_name="emotions_snapshot.png", mime="image/png", on_click="ignore")
     status = st.empty()
     message = st.empty()
     details = st.empty()

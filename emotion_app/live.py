@@ -134,6 +134,7 @@ class LiveAnalyzer:
     run: int = 0
     _new_run: bool = True
     _error_logged: bool = False
+    last_annotated: np.ndarray | None = None
 
     def new_run(self) -> None:
         """Start afresh at the next frame (the page calls this on START): new tracks, a new run
@@ -188,6 +189,7 @@ class LiveAnalyzer:
         tracks = sorted(tracks, key=lambda t: t.box[2] * t.box[3], reverse=True)
         smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))
         annotated = self.painter.draw(image, smoothed, options.language, show_confidence=options.show_probabilities)
+        self.last_annotated = annotated  # for the page's snapshot button; a new array every frame
         self._publish(now, tracks)
         return annotated
 

@@ -82,6 +82,9 @@ TEXT: dict[str, dict[str, str]] = {
         "webcam_intro": "Press START and allow the camera: every face is boxed with its emotion and an emoji, "
         "smoothed over a few frames. The video stays between your browser and this server; nothing is stored.",
         "mirror": "Mirror view",
+        "resolution": "Camera resolution",
+        "snapshot_button": "Take a snapshot",
+        "snapshot_download": "Download the snapshot (PNG)",
         "show_probabilities": "Show confidence on the video",
         "start": "START",
         "stop": "STOP",
@@ -157,6 +160,9 @@ TEXT: dict[str, dict[str, str]] = {
         "et un emoji, lissés sur quelques images. La vidéo circule entre ton navigateur et ce serveur ; rien "
         "n'est conservé.",
         "mirror": "Vue miroir",
+        "resolution": "Résolution de la caméra",
+        "snapshot_button": "Prendre un cliché",
+        "snapshot_download": "Télécharger le cliché (PNG)",
         "show_probabilities": "Afficher la confiance sur la vidéo",
         "start": "DÉMARRER",
         "stop": "ARRÊTER",

@@ -61,3 +61,9 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         yellow = lambda img: ((img[..., 2] > 200) & (img[..., 1] > 160) & (img[..., 0] < 80)).sum()  # noqa: E731
         assert yellow(returned) > yellow(sent) + 100
         page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_page.png"))
+
+        # A snapshot of the annotated video downloads while the video keeps going.
+        page.get_by_role("button", name="Take a snapshot").click()
+        expect(page.get_by_role("button", name="Download the snapshot (PNG)")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
