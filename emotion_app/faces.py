@@ -18,12 +18,13 @@ import cv2
 import numpy as np
 
 from emotion_app.image_io import shrink
+from emotion_app.labels import FACE_SHAPE
 from emotion_app.pool import Pool
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
 Point = tuple[float, float]  # x, y in the image's pixels
 
-FACE_SIZE = 48
+FACE_SIZE = FACE_SHAPE[0]
 # alt2 rather than OpenCV's "default" cascade (which fer uses): on cluttered 640x480 scenes it finds
 # as many faces with a sixth of the false boxes (0.07 vs 0.42-0.47 per image), and keeps finding
 # them at the coarse pyramid steps (1.3) that make detection fast (benchmarks/detection.py).

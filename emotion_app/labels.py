@@ -10,6 +10,9 @@ import random
 from enum import StrEnum
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# The model's input contract, defined here once: one gray 48x48 face (values 0..255, float32),
+# and len(EMOTIONS) probabilities out, in EMOTIONS' order.
+FACE_SHAPE: tuple[int, int, int] = (48, 48, 1)
 NUM_CLASSES = len(EMOTIONS)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_app.labels import EMOTIONS
+from emotion_app.labels import EMOTIONS, FACE_SHAPE
 from emotion_app.pool import Pool
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -51,7 +51,7 @@ def compile_inference(keras_model) -> Callable[[np.ndarray], np.ndarray]:
         return lambda faces: keras.ops.convert_to_numpy(keras_model(faces, training=False))
     import tensorflow as tf
 
-    signature = [tf.TensorSpec((None, 48, 48, 1), tf.float32)]
+    signature = [tf.TensorSpec((None, *FACE_SHAPE), tf.float32)]
     compiled = tf.function(lambda faces: keras_model(faces, training=False), input_signature=signature)
     return lambda faces: compiled(faces).numpy()
 
@@ -73,7 +73,7 @@ class LiteRTInference:
         first = self._make()  # fail at load, not on the first face
         _, face, probabilities, _ = first
         shapes = (list(face["shape"][1:]), list(probabilities["shape"][1:]))
-        if shapes != ([48, 48, 1], [len(EMOTIONS)]) or face["dtype"] != np.float32:
+        if shapes != (list(FACE_SHAPE), [len(EMOTIONS)]) or face["dtype"] != np.float32:
             raise ModelError(f"TFLite model {path} has input {face['shape']} and output {probabilities['shape']}")
         self._pool = Pool(self._make, first)
 
@@ -147,10 +147,10 @@ def load_keras(path: Path):
     except Exception as error:  # Keras raises many types for a damaged zip/config; all mean "unusable"
         reason = f"{type(error).__name__}: {error}"
         raise ModelError(f"Model file {path} could not be loaded ({reason}). {HOW_TO_GET}") from None
-    if tuple(model.input_shape) != (None, 48, 48, 1) or tuple(model.output_shape) != (None, len(EMOTIONS)):
+    if tuple(model.input_shape) != (None, *FACE_SHAPE) or tuple(model.output_shape) != (None, len(EMOTIONS)):
         raise ModelError(
             f"Model file {path} has input {model.input_shape} and output {model.output_shape}; "
-            f"expected (None, 48, 48, 1) and (None, {len(EMOTIONS)}). {HOW_TO_GET}"
+            f"expected {(None, *FACE_SHAPE)} and (None, {len(EMOTIONS)}). {HOW_TO_GET}"
         )
     return model
 

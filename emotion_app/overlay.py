@@ -125,7 +125,6 @@ class Painter:
         image: np.ndarray,
         predictions: Sequence[FacePrediction],
         language: str = "en",
-        show_emoji: bool = True,
         show_confidence: bool = True,
         numbered: bool = False,
     ) -> np.ndarray:
@@ -148,9 +147,8 @@ class Painter:
             label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
             label_y = y - label.shape[0] if y - label.shape[0] >= 0 else y + thickness
             _blend(canvas, label, x, label_y)
-            if show_emoji:
-                size = max(16, min(w, h) // 3)
-                spot = self._emoji_spot(canvas.shape, prediction.box, size, thickness, occupied)
-                _blend(canvas, self.emoji(prediction.emotion, size), *spot)
-                occupied.append((*spot, size, size))
+            size = max(16, min(w, h) // 3)
+            spot = self._emoji_spot(canvas.shape, prediction.box, size, thickness, occupied)
+            _blend(canvas, self.emoji(prediction.emotion, size), *spot)
+            occupied.append((*spot, size, size))
         return canvas

@@ -21,7 +21,7 @@ from emotion_app.faces import (
     make_detector,
     to_gray,
 )
-from emotion_app.labels import EMOTIONS, VALENCE, Valence
+from emotion_app.labels import EMOTIONS, FACE_SHAPE, VALENCE, Valence
 from emotion_app.model import LoadedModel, load_model
 
 # The photo page's detection at its default sensitivity (padded so close-ups are found).
@@ -146,7 +146,7 @@ class EmotionPredictor:
         """The classifier's ``(N, 48, 48, 1)`` input for ``faces``: each framed by its detector's
         margin and, with ``align``, turned so its eyes are level."""
         gray = to_gray(image)
-        crops = np.empty((len(faces), 48, 48, 1), np.uint8)
+        crops = np.empty((len(faces), *FACE_SHAPE), np.uint8)
         for i, face in enumerate(faces):
             angle = eye_angle(face) if self.align else 0.0
             crops[i] = crop_faces(gray, [face.box], face.margin, [angle])[0]

@@ -1,5 +1,6 @@
 """Shared predictor under 8 threads; uploads never touch disk; no pickle; safe loading; XSRF on."""
 
+import contextlib
 import tempfile
 import threading
 import tomllib
@@ -74,6 +75,27 @@ def test_streamlit_config_keeps_xsrf_and_limits_uploads():
     assert config["browser"]["gatherUsageStats"] is False
 
 
-def test_user_text_is_never_rendered_as_html():
-    for page in ("photo_detect_emotions.py", "webcam_detect_emotions.py", "emotion_app/ui.py"):
+def test_text_in_the_presentation_html_is_escaped(monkeypatch):
+    """The presentation view writes HTML (for its large type): whatever text it carries, even a
+    message or label someone edits to hold markup, comes out escaped. The pages write none."""
+    from emotion_app import labels, ui
+    from emotion_app.predictor import to_predictions
+
+    for page in ("photo_detect_emotions.py", "webcam_detect_emotions.py"):
         assert "unsafe_allow_html" not in (REPO / page).read_text(), page
+    written = []
+
+    class Where:
+        def markdown(self, body, unsafe_allow_html=False):
+            written.append(body)
+
+    monkeypatch.setitem(labels.MESSAGES["en"], "happy", ("<script>alert(1)</script>",))
+    ui.show_message("happy", "en", where=Where(), large=True)
+    assert "<script>" not in written[-1] and "&lt;script&gt;" in written[-1]
+    face = to_predictions([(0, 0, 10, 10)], np.eye(7, dtype=np.float32)[[3]])[0]
+    monkeypatch.setattr(ui.st, "markdown", lambda body, unsafe_allow_html=False: written.append(body))
+    monkeypatch.setattr(ui.st, "container", lambda border=False: contextlib.nullcontext())
+    monkeypatch.setattr(ui, "show_message", lambda *a, **k: None)
+    monkeypatch.setattr(ui, "display_name", lambda emotion, language: "<img src=x onerror=alert(1)>")
+    ui.face_panel(1, face, "en", large=True)
+    assert "<img" not in written[-1] and "&lt;img" in written[-1]

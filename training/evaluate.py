@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.labels import EMOTIONS
-from emotion_app.model import sha256_file
+from emotion_app.model import DEFAULT_MODEL, sha256_file
 from training.data import DEFAULT_DATA, DataError, load_fer2013_csv
 from training.inference import predict_probabilities
 from training.metrics import summarize
@@ -111,7 +111,7 @@ def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str =
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=REPO / "models" / "emotion_cnn.keras")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where the report and PNGs go")
     parser.add_argument("--no-metadata", action="store_true", help="do not write the metrics into the model's JSON")

@@ -18,8 +18,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from emotion_app.labels import FACE_SHAPE
+from emotion_app.model import DEFAULT_MODEL
+
 REPO = Path(__file__).resolve().parents[1]
-FACE_SHAPE = (None, 48, 48, 1)
+BATCH_SHAPE = (None, *FACE_SHAPE)
 TWIN_TOLERANCE = 1e-4  # largest probability difference accepted between the twin and the .keras
 
 
@@ -28,7 +31,7 @@ def parity_faces(count: int = 64, seed: int = 0):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    faces = rng.integers(0, 256, (count, 48, 48, 1)).astype("float32")
+    faces = rng.integers(0, 256, (count, *FACE_SHAPE)).astype("float32")
     faces[0], faces[1], faces[2] = 0.0, 255.0, 127.0
     return faces
 
@@ -65,12 +68,12 @@ def export_saved_model(model, directory: Path) -> Path:
     archive.add_endpoint(
         name="serving_default",
         fn=lambda face: {"probabilities": model(face, training=False)},
-        input_signature=[tf.TensorSpec(FACE_SHAPE, tf.float32, name="face")],
+        input_signature=[tf.TensorSpec(BATCH_SHAPE, tf.float32, name="face")],
     )
     archive.add_endpoint(
         name="serving_uint8",
         fn=lambda face: {"probabilities": model(tf.cast(face, tf.float32), training=False)},
-        input_signature=[tf.TensorSpec(FACE_SHAPE, tf.uint8, name="face")],
+        input_signature=[tf.TensorSpec(BATCH_SHAPE, tf.uint8, name="face")],
     )
     archive.write_out(str(directory), verbose=False)
     return directory
@@ -96,7 +99,7 @@ def export_all(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=REPO / "models" / "emotion_cnn.keras")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--out-dir", type=Path, default=REPO / "models" / "export")
     parser.add_argument("--twin", action="store_true", help="also put the TFLite file beside the model for the app")
     args = parser.parse_args(argv)

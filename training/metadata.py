@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emotion_app.labels import EMOTIONS
+from emotion_app.labels import EMOTIONS, FACE_SHAPE
 
 INPUT_SPEC = {
-    "shape": [None, 48, 48, 1],
+    "shape": [None, *FACE_SHAPE],
     "dtype": "float32",
     "color": "grayscale",
     "value_range": [0, 255],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from emotion_app.labels import NUM_CLASSES
+from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
-INPUT_SHAPE = (48, 48, 1)
+INPUT_SHAPE = FACE_SHAPE
 
 
 def parse_widths(text: str) -> tuple[int, int, int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emotion_app.model import DEFAULT_MODEL
 from training.data import DataError, load_fer2013_csv
 from training.inference import predict_probabilities
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv", type=Path, required=True, help="FER2013-format CSV (.csv or .csv.gz)")
     parser.add_argument("--out", type=Path, default=Path("predictions.csv"))
-    parser.add_argument("--model", type=Path, default=REPO / "models" / "emotion_cnn.keras")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--flip", action="store_true", help="average with the mirrored face (test-time augmentation)")
     args = parser.parse_args(argv)
     from emotion_app.model import ModelError

@@ -16,10 +16,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from emotion_app.model import load_metadata, sha256_file, twin_path
+from emotion_app.model import DEFAULT_MODEL, load_metadata, sha256_file, twin_path
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = REPO / "models" / "emotion_cnn.keras"
+SHIPPED = DEFAULT_MODEL
 
 
 class ShipError(RuntimeError):
