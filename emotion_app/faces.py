@@ -93,10 +93,11 @@ class DetectionSettings:
 
 
 # The sidebar's sensitivity levels: more sensitive finds smaller, less certain faces. "medium" on
-# 300 cluttered scenes: 69.7% of faces found (fer 68.7%, 47% vs 38% of those under 60 px) in 28 ms
-# against fer's 68 ms. A 480-px copy with min face 0.1 was tried and dropped: it missed every face
-# of the 4-face frames and of the 12 MP photo in benchmarks/. "high" searches a 1024-px copy, down
-# to 24-px faces, for group photos (82% found, 79 ms).
+# 300 cluttered scenes (benchmarks/detection.py): 71.0% of faces found (fer 68.7%; 58% vs 38% of
+# those under 60 px) with 0.01 false boxes an image (fer 0.42), in 33 ms against fer's 57 (medians).
+# A 480-px copy with min face 0.1 was tried and dropped: it missed every face of the 4-face frames
+# and of the 12 MP photo in benchmarks/. "high" searches a 1024-px copy, down to 32-px faces, for
+# group photos (82% found, 75 ms).
 # Photos get a border of 15% so close-ups are found (benchmarks/photos_e2e.py, close-ups set).
 PHOTO_PAD = 0.15
 SENSITIVITY = {
