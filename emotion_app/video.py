@@ -1,16 +1,14 @@
 """One uploaded video, end to end: frames streamed through the predictor into an H.264 MP4 that
 browsers play, plus a row per face and frame for the CSV. No Streamlit.
 
-Frames are decoded, annotated and encoded one at a time (PyAV), so memory stays bounded whatever
-the video's length; the annotated file is written to a temporary file that is deleted when the
-result is dropped, never kept.
+Frames are decoded, annotated and encoded one at a time (PyAV), so memory holds one frame and the
+compressed output, whatever the video's length; nothing is written to disk.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -79,37 +77,36 @@ def analyze_video(
     rate = stream.average_rate or 25
     total = max(1, int(stream.frames or seconds * float(rate)))
     result, predictions = VideoResult(b""), []
-    with tempfile.TemporaryFile(suffix=".mp4") as out_file:
-        with av.open(out_file, mode="w", format="mp4") as output:
-            encoder = None
-            try:
-                for frame in container.decode(stream):
-                    image = shrink(frame.to_ndarray(format="bgr24"), VIDEO_SIDE)
-                    if encoder is None:
-                        encoder = output.add_stream("libx264", rate=rate)
-                        # H.264 in yuv420p needs even sides
-                        encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
-                        encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
-                    time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
-                    if result.frames % every == 0:
-                        predictions = sorted(predictor.predict(image), key=lambda p: (p.box[0], p.box[1]))
-                        result.rows += face_rows(time_s, predictions)
-                        result.analysed += 1
-                    annotated = painter.draw(image, predictions, language, numbered=True)
-                    annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
-                    for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
-                        output.mux(packet)
-                    result.frames += 1
-                    if progress is not None:
-                        progress(min(1.0, result.frames / total), result.frames)
-            except av.error.FFmpegError as error:
-                raise ImageError("damaged", detail=f"the video could not be decoded: {error}") from None
-            finally:
-                container.close()
-            if encoder is None:
-                raise ImageError("damaged", detail="the video has no frames")
-            for packet in encoder.encode():
-                output.mux(packet)
-        out_file.seek(0)
-        result.video = out_file.read()
+    out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
+    with av.open(out_file, mode="w", format="mp4") as output:
+        encoder = None
+        try:
+            for frame in container.decode(stream):
+                image = shrink(frame.to_ndarray(format="bgr24"), VIDEO_SIDE)
+                if encoder is None:
+                    encoder = output.add_stream("libx264", rate=rate)
+                    # H.264 in yuv420p needs even sides
+                    encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
+                    encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
+                time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
+                if result.frames % every == 0:
+                    predictions = sorted(predictor.predict(image), key=lambda p: (p.box[0], p.box[1]))
+                    result.rows += face_rows(time_s, predictions)
+                    result.analysed += 1
+                annotated = painter.draw(image, predictions, language, numbered=True)
+                annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
+                for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
+                    output.mux(packet)
+                result.frames += 1
+                if progress is not None:
+                    progress(min(1.0, result.frames / total), result.frames)
+        except av.error.FFmpegError as error:
+            raise ImageError("damaged", detail=f"the video could not be decoded: {error}") from None
+        finally:
+            container.close()
+        if encoder is None:
+            raise ImageError("damaged", detail="the video has no frames")
+        for packet in encoder.encode():
+            output.mux(packet)
+    result.video = out_file.getvalue()
     return result

@@ -99,3 +99,27 @@ def test_text_in_the_presentation_html_is_escaped(monkeypatch):
     monkeypatch.setattr(ui, "display_name", lambda emotion, language: "<img src=x onerror=alert(1)>")
     ui.face_panel(1, face, "en", large=True)
     assert "<img" not in written[-1] and "&lt;img" in written[-1]
+
+
+def test_videos_never_touch_the_disk(random_predictor, tmp_path, monkeypatch):
+    """The annotated video was once encoded into a temporary file; it is now built in memory."""
+    import os
+
+    from tests.test_video import make_mp4
+
+    clip = make_mp4([np.full((120, 160, 3), 100 + 10 * i, np.uint8) for i in range(6)])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    before = set(Path(tempfile.gettempdir()).rglob("*"))
+    opened, real_open = [], os.open
+
+    def spy_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and not str(path).startswith(("/dev/", "/proc/")):
+            opened.append(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_open)
+    from emotion_app.video import analyze_video
+
+    result = analyze_video(clip, random_predictor, Painter())
+    assert result.frames == 6 and result.video
+    assert opened == [] and set(Path(tempfile.gettempdir()).rglob("*")) == before
