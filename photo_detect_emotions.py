@@ -46,26 +46,10 @@ if example is not None:
 if not files:
     st.info(ui.text(language, "waiting"))
 
-progress = st.progress(0.0) if len(files) > 1 else None
-results = []
-for i, (name, data) in enumerate(files, start=1):
-    shown = ui.plain(name)  # file names are the user's text, never Markdown
-    if progress is not None:
-        progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
-    st.subheader(shown, anchor=False)
-    if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES:
-        ui.show_video(shown, data, predictor, painter, every, language, key=f"{i}-{name}")
-        continue
-    try:
-        result = analyze_photo(data, predictor, painter, settings, language)
-    except ImageError as error:
-        st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))
-        continue
-    except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
-        logging.getLogger(__name__).exception("analysing %r failed", name)
-        st.error(ui.text(language, "internal_error", name=shown))
-        continue
-    results.append((name, result))
+
+def show_photo(i: int, name: str, result) -> None:
+    """The annotated photo, its download and a panel per face."""
+    shown = ui.plain(name)
     picture, panels = st.columns([2, 1] if presenting else [3, 2])
     with picture:
         st.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
@@ -73,7 +57,7 @@ for i, (name, data) in enumerate(files, start=1):
             (height, width), (original_width, original_height) = result.annotated.shape[:2], result.original_size
             st.caption(ui.text(language, "downscaled", w=width, h=height, ow=original_width, oh=original_height))
         st.download_button(
-            ui.text(language, "download"), result.png(), file_name=f"{name.rsplit('.', 1)[0]}_emotions.png",
+            ui.text(language, "download"), result.png(), file_name=ui.download_name(name, "_emotions.png"),
             mime="image/png", on_click="ignore", key=f"download-{i}-{name}",
         )
     with panels:
@@ -85,6 +69,33 @@ for i, (name, data) in enumerate(files, start=1):
                                detector=ui.DETECTOR_NAMES[detector]))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language, large=presenting)
+
+
+progress = st.progress(0.0) if len(files) > 1 else None
+results = []
+for i, (name, data) in enumerate(files, start=1):
+    shown = ui.plain(name)  # file names are the user's text, never Markdown
+    if progress is not None:
+        progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
+    st.subheader(shown, anchor=False)
+    if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES:
+        ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}")
+        continue
+    try:
+        result = analyze_photo(data, predictor, painter, settings, language)
+    except ImageError as error:
+        st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))
+        continue
+    except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
+        logging.getLogger(__name__).exception("analysing %r failed", name)
+        st.error(ui.text(language, "internal_error", name=shown))
+        continue
+    results.append((name, result))
+    try:
+        show_photo(i, name, result)
+    except Exception:  # e.g. st.image on a shape it cannot show: this file's error, not the batch's
+        logging.getLogger(__name__).exception("showing %r failed", name)
+        st.error(ui.text(language, "internal_error", name=shown))
 if progress is not None:
     progress.empty()
 if results:

@@ -23,6 +23,9 @@ WORK_SIDE = 2048
 # Smaller than any face worth reading (benchmarks/face_size.py), and st.image raises on an image
 # it must shrink to under 1 px (a 2000x1 PNG): such files are refused with a message instead.
 MIN_SIDE = 24
+# A panorama longer than this many times its height would be shrunk to under MIN_SIDE pixels thin
+# for display (a 40000x24 PNG became 2048x1, and st.image raised on it): refused the same way.
+MAX_ASPECT = WORK_SIDE // MIN_SIDE
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 
 
@@ -33,12 +36,18 @@ REASONS = {
     "too_big": "the file is {mb:.0f} MB, over the {limit} MB limit",
     "too_many_pixels": "the image is {w}x{h} ({mp:.0f} megapixels), over the {limit:.0f}-megapixel limit",
     "too_small": "the image is {w}x{h} pixels, too small to hold a face (both sides need at least {side} pixels)",
+    "too_thin": "the image is {w}x{h} pixels, too long and thin to show or to hold a face (at most {ratio}:1)",
     "unknown_format": "this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)",
     "bomb": "the image is too large to open safely (over the {limit:.0f}-megapixel limit)",
     "no_memory": "the image is too large to decode on this server",
     "damaged": "the image data is damaged or incomplete ({detail})",
     "no_pixels": "the image has no pixels (size {size})",
     "png": "the annotated image could not be encoded as PNG",
+    "not_video": "this is not a video we can read (use MP4, WebM or MOV)",
+    "no_video_stream": "the file has no video stream",
+    "video_too_long": "the video lasts more than {limit:.0f} s, the limit",
+    "video_damaged": "the video data is damaged or incomplete",
+    "no_frames": "the video has no frames",
 }
 
 
@@ -79,6 +88,8 @@ def decode_photo(
                                      limit=max_pixels / 1e6)
                 if min(width, height) < MIN_SIDE:
                     raise ImageError("too_small", w=width, h=height, side=MIN_SIDE)
+                if max(width, height) > MAX_ASPECT * min(width, height):
+                    raise ImageError("too_thin", w=width, h=height, ratio=MAX_ASPECT)
                 image.seek(0)
                 upright = (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
                 if max_side and image.format == "JPEG":

@@ -6,6 +6,7 @@ The only module of the package that imports Streamlit.
 from __future__ import annotations
 
 import html
+import logging
 import re
 
 import streamlit as st
@@ -45,6 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "video_every_help": "Frames in between keep the last answer: 2 halves the work.",
         "video_starting": "Reading the video…",
         "video_progress": "{frames} frames done, about {left:.0f} s left",
+        "video_progress_unknown": "{frames} frames done",
         "video_done": "{frames} frames, {analysed} analysed.",
         "download_video": "Download the annotated video (MP4)",
         "video_timeline": "Face 1's emotions over time",
@@ -120,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
         "video_every_help": "Les images entre deux gardent la dernière réponse : 2 divise le travail par deux.",
         "video_starting": "Lecture de la vidéo…",
         "video_progress": "{frames} images traitées, encore environ {left:.0f} s",
+        "video_progress_unknown": "{frames} images traitées",
         "video_done": "{frames} images, dont {analysed} analysées.",
         "download_video": "Télécharger la vidéo annotée (MP4)",
         "video_timeline": "Émotions du visage 1 au fil du temps",
@@ -199,6 +202,11 @@ def plain(value: str) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+def download_name(name: str, suffix: str) -> str:
+    """The download's file name for an upload called ``name`` (the raw name: a file name, not Markdown)."""
+    return f"{name.rsplit('.', 1)[0]}{suffix}"
+
+
 @st.cache_resource(show_spinner=False)
 def get_model() -> LoadedModel:
     """One model for every session and detector: read-only, thread-safe."""
@@ -237,12 +245,19 @@ REASONS = {
         "too_many_pixels": "l'image fait {w}x{h} ({mp:.0f} mégapixels), au-delà de la limite de {limit:.0f} mégapixels",
         "too_small": "l'image fait {w}x{h} pixels, trop petite pour contenir un visage (il faut au moins {side} "
         "pixels de chaque côté)",
+        "too_thin": "l'image fait {w}x{h} pixels, trop longue et trop fine pour être affichée ou contenir un "
+        "visage (au plus {ratio}:1)",
         "unknown_format": "ce format d'image n'est pas lisible ici (utilise JPEG, PNG, WebP, BMP, GIF ou TIFF)",
         "bomb": "l'image est trop grande pour être ouverte sans risque (au-delà de {limit:.0f} mégapixels)",
         "no_memory": "l'image est trop grande pour être décodée sur ce serveur",
         "damaged": "les données de l'image sont abîmées ou incomplètes ({detail})",
         "no_pixels": "l'image n'a aucun pixel (taille {size})",
         "png": "l'image annotée n'a pas pu être encodée en PNG",
+        "not_video": "ce n'est pas une vidéo lisible ici (utilise MP4, WebM ou MOV)",
+        "no_video_stream": "le fichier ne contient aucune piste vidéo",
+        "video_too_long": "la vidéo dure plus de {limit:.0f} s, la limite",
+        "video_damaged": "les données de la vidéo sont abîmées ou incomplètes",
+        "no_frames": "la vidéo n'a aucune image",
     },
 }
 
@@ -253,7 +268,7 @@ def reason(error: ImageError, language: str) -> str:
     return template.format(**error.values) if template else str(error)
 
 
-def show_video(shown: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
+def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
                language: str, key: str) -> None:
     """One uploaded video: a progress bar with frames done and time left, then the annotated video,
     its downloads (MP4, CSV) and face 1's emotions over time; a clear message if it is unreadable."""
@@ -263,9 +278,13 @@ def show_video(shown: str, data: bytes, predictor: EmotionPredictor, painter: Pa
 
     from emotion_app.video import analyze_video
 
+    shown = plain(name)
     bar, started = st.progress(0.0, text=text(language, "video_starting")), time.monotonic()
 
-    def report(fraction: float, frames: int) -> None:
+    def report(fraction: float | None, frames: int) -> None:
+        if fraction is None:  # the file says neither its length nor its frame count
+            bar.progress(0.0, text=text(language, "video_progress_unknown", frames=frames))
+            return
         left = (time.monotonic() - started) * (1 - fraction) / max(fraction, 1e-6)
         bar.progress(fraction, text=text(language, "video_progress", frames=frames, left=left))
 
@@ -275,14 +294,18 @@ def show_video(shown: str, data: bytes, predictor: EmotionPredictor, painter: Pa
         bar.empty()
         st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
         return
+    except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
+        logging.getLogger(__name__).exception("analysing the video %r failed", name)
+        bar.empty()
+        st.error(text(language, "internal_error", name=shown))
+        return
     bar.empty()
     st.video(result.video, format="video/mp4")
     st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
-    stem = shown.rsplit(".", 1)[0]
     left, right = st.columns(2)
-    left.download_button(text(language, "download_video"), result.video, file_name=f"{stem}_emotions.mp4",
+    left.download_button(text(language, "download_video"), result.video, file_name=download_name(name, "_emotions.mp4"),
                          mime="video/mp4", on_click="ignore", key=f"video-{key}")
-    right.download_button(text(language, "download_csv"), result.csv(), file_name=f"{stem}_faces.csv",
+    right.download_button(text(language, "download_csv"), result.csv(), file_name=download_name(name, "_faces.csv"),
                           mime="text/csv", on_click="ignore", key=f"video-csv-{key}")
     from emotion_app.video import ROW_FIELDS
 

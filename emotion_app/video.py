@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import av
 import numpy as np
 
-from emotion_app.image_io import ImageError, shrink
+from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
@@ -42,19 +42,24 @@ class VideoResult:
 
 
 def open_video(data: bytes) -> tuple[av.container.InputContainer, av.video.stream.VideoStream, float]:
-    """The container, its first video stream and its length in seconds; ``ImageError`` otherwise."""
+    """The container, its first video stream and its length in seconds (0 when the file does not
+    say); ``ImageError`` otherwise."""
     try:
         container = av.open(io.BytesIO(data), mode="r")
-    except (av.error.FFmpegError, ValueError) as error:
-        raise ImageError("damaged", detail=f"not a video we can read: {error}") from None
+    except (av.error.FFmpegError, ValueError):
+        raise ImageError("not_video") from None
     if not container.streams.video:
         container.close()
-        raise ImageError("damaged", detail="the file has no video stream")
+        raise ImageError("no_video_stream")
     stream = container.streams.video[0]
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if width * height > MAX_PIXELS:  # each frame is decoded whole before it is shrunk
+        container.close()
+        raise ImageError("too_many_pixels", w=width, h=height, mp=width * height / 1e6, limit=MAX_PIXELS / 1e6)
     seconds = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / 1e6
     if seconds > MAX_SECONDS:
         container.close()
-        raise ImageError("damaged", detail=f"the video lasts {seconds:.0f} s, over the {MAX_SECONDS:.0f} s limit")
+        raise ImageError("video_too_long", limit=MAX_SECONDS)
     return container, stream, seconds
 
 
@@ -69,26 +74,29 @@ def analyze_video(
     painter: Painter,
     every: int = 1,
     language: str = "en",
-    progress: Callable[[float, int], None] | None = None,
+    progress: Callable[[float | None, int], None] | None = None,
 ) -> VideoResult:
     """Analyse every ``every``-th frame (others reuse the last answer), annotate every frame, and
-    encode the result; ``progress(fraction, frames_done)`` is called as frames go by."""
+    encode the result; ``progress(fraction, frames_done)`` is called as frames go by (``fraction``
+    is None when the file says neither its length nor its frame count)."""
     container, stream, seconds = open_video(data)
     rate = stream.average_rate or 25
-    total = max(1, int(stream.frames or seconds * float(rate)))
+    total = int(stream.frames or seconds * float(rate))
     result, predictions = VideoResult(b""), []
     out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
     with av.open(out_file, mode="w", format="mp4") as output:
         encoder = None
         try:
             for frame in container.decode(stream):
+                time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
+                if time_s > MAX_SECONDS:  # a file that did not say how long it is
+                    raise ImageError("video_too_long", limit=MAX_SECONDS)
                 image = shrink(frame.to_ndarray(format="bgr24"), VIDEO_SIDE)
                 if encoder is None:
                     encoder = output.add_stream("libx264", rate=rate)
                     # H.264 in yuv420p needs even sides
                     encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
                     encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
-                time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
                 if result.frames % every == 0:
                     predictions = sorted(predictor.predict(image), key=lambda p: (p.box[0], p.box[1]))
                     result.rows += face_rows(time_s, predictions)
@@ -99,14 +107,14 @@ def analyze_video(
                     output.mux(packet)
                 result.frames += 1
                 if progress is not None:
-                    progress(min(1.0, result.frames / total), result.frames)
-        except av.error.FFmpegError as error:
-            raise ImageError("damaged", detail=f"the video could not be decoded: {error}") from None
+                    progress(min(1.0, result.frames / total) if total else None, result.frames)
+            if encoder is None:
+                raise ImageError("no_frames")
+            for packet in encoder.encode():
+                output.mux(packet)
+        except av.error.FFmpegError:
+            raise ImageError("video_damaged") from None
         finally:
             container.close()
-        if encoder is None:
-            raise ImageError("damaged", detail="the video has no frames")
-        for packet in encoder.encode():
-            output.mux(packet)
     result.video = out_file.getvalue()
     return result

@@ -73,6 +73,7 @@ def test_streamlit_config_keeps_xsrf_and_limits_uploads():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"  # an uncaught error never shows a traceback
 
 
 def test_text_in_the_presentation_html_is_escaped(monkeypatch):

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion_app.image_io import MAX_PIXELS, MIN_SIDE, ImageError, decode_image, encode_png, shrink
+from emotion_app.image_io import (
+    MAX_ASPECT,
+    MAX_PIXELS,
+    MIN_SIDE,
+    ImageError,
+    decode_image,
+    decode_photo,
+    encode_png,
+    shrink,
+)
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -103,6 +112,18 @@ def test_images_too_thin_for_a_face_get_a_clear_message(size):
     """A 2000x1 PNG once reached st.image, which raised on it, showing a traceback to the user."""
     with pytest.raises(ImageError, match=f"{size[0]}x{size[1]} pixels"):
         decode_image(encode(Image.new("RGB", size), "PNG"))
+
+
+@pytest.mark.parametrize("size", [(40000, 24), (24, 40000), (MAX_ASPECT * 30 + 1, 30)])
+def test_panoramas_too_thin_to_show_get_a_clear_message(size):
+    """A 40000x24 PNG passed the 24 px check, shrank to 2048x1 for display and crashed st.image."""
+    with pytest.raises(ImageError, match="too long and thin"):
+        decode_image(encode(Image.new("RGB", size), "PNG"))
+
+
+def test_the_longest_panorama_allowed_still_shows_24_px_thin():
+    image = decode_photo(encode(Image.new("RGB", (MAX_ASPECT * 30, 30)), "PNG"))[0]
+    assert min(shrink(image).shape[:2]) >= MIN_SIDE
 
 
 def test_shrink_never_enlarges():

@@ -106,3 +106,30 @@ def test_every_reason_an_upload_is_refused_is_in_french():
     assert ui.reason(error, "fr") == (
         "l'image fait 2000x1 pixels, trop petite pour contenir un visage (il faut au moins 24 pixels de chaque côté)")
     assert ui.reason(error, "en") == str(error) and str(error).startswith("the image is 2000x1 pixels")
+
+
+def _video_with_a_bug():
+    from emotion_app import ui, video
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    kept, video.analyze_video = video.analyze_video, broken
+    try:
+        ui.show_video("my_clip.mp4", b"data", None, None, 1, "fr", key="k")
+    finally:
+        video.analyze_video = kept
+
+
+def test_a_bug_while_analysing_a_video_is_logged_named_and_not_shown(caplog):
+    page = AppTest.from_function(_video_with_a_bug, default_timeout=60).run()
+    assert not page.exception
+    message = page.error[0].value
+    assert len(page.error) == 1 and "notre côté" in message and "my\\_clip" in message and "a bug" not in message
+    assert "a bug of ours" in caplog.text
+
+
+def test_downloads_are_named_after_the_raw_file_name():
+    from emotion_app.ui import download_name, plain
+
+    assert download_name("my_clip.mp4", "_emotions.mp4") == "my_clip_emotions.mp4" != plain("my_clip") + "_emotions.mp4"

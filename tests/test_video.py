@@ -6,14 +6,15 @@ import av
 import numpy as np
 import pytest
 
+from emotion_app import video
 from emotion_app.image_io import ImageError
 from emotion_app.overlay import Painter
 from emotion_app.video import ROW_FIELDS, analyze_video
 
 
-def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4") -> bytes:
+def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4", format: str = "mp4") -> bytes:
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
+    with av.open(buffer, mode="w", format=format) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
         for frame in frames:
@@ -54,6 +55,39 @@ def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predicto
     header, first, *_ = result.csv().decode().splitlines()
     assert header.split(",") == list(ROW_FIELDS)
     assert first.split(",")[1] == "1" and 300 > int(first.split(",")[4]) > 50  # face 1, a plausible width
+
+
+@pytest.mark.parametrize("format, codec", [("webm", "libvpx-vp9"), ("mov", "libx264")])
+def test_webm_and_mov_come_back_as_h264_mp4(random_predictor, format, codec):
+    frames = [np.full((96, 128, 3), 40 + 10 * i, np.uint8) for i in range(6)]
+    result = analyze_video(make_mp4(frames, codec=codec, format=format), random_predictor, Painter())
+    assert result.frames == 6
+    with av.open(io.BytesIO(result.video)) as played:
+        assert played.format.name.startswith("mov,mp4") and played.streams.video[0].codec_context.name == "h264"
+
+
+def test_a_video_over_the_limit_is_refused_before_any_work(random_predictor, monkeypatch):
+    monkeypatch.setattr(video, "MAX_SECONDS", 1.0)
+    frames = [np.zeros((32, 32, 3), np.uint8)] * 20  # 2 s at 10 fps, said in the MP4's header
+    with pytest.raises(ImageError, match="more than 1 s"):
+        analyze_video(make_mp4(frames), random_predictor, Painter(), progress=lambda *_: pytest.fail("decoded"))
+
+
+def test_a_video_that_does_not_say_its_length_is_stopped_at_the_limit(random_predictor, monkeypatch):
+    """A raw H.264 stream carries no duration and no frame count: the limit is checked frame by frame."""
+    monkeypatch.setattr(video, "MAX_SECONDS", 1.0)
+    seen = []
+    frames = [np.zeros((32, 32, 3), np.uint8)] * 40  # 1.6 s at the assumed 25 fps
+    with pytest.raises(ImageError, match="more than 1 s"):
+        analyze_video(make_mp4(frames, codec="libx264", format="h264"), random_predictor, Painter(),
+                      progress=lambda fraction, frames: seen.append(fraction))
+    assert seen and set(seen) == {None} and len(seen) <= 26  # no made-up progress, stopped in time
+
+
+def test_a_video_with_frames_too_large_to_decode_is_refused(random_predictor, monkeypatch):
+    monkeypatch.setattr(video, "MAX_PIXELS", 64 * 64 - 1)
+    with pytest.raises(ImageError, match="64x64"):
+        analyze_video(make_mp4([np.zeros((64, 64, 3), np.uint8)] * 3), random_predictor, Painter())
 
 
 @pytest.mark.parametrize("data, reason", [(b"not a video at all", "not a video we can read"),
