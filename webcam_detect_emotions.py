@@ -113,6 +113,7 @@ else:
     status.info(ui.text(language, "waiting_video"))
     last_refresh = last_chart = 0.0
     on_screen: object = object()  # nothing shown yet
+    messages_shown = 0
     while context.state.playing:
         try:
             result = analyzer.results.get(timeout=1.0)
@@ -129,8 +130,9 @@ else:
             on_screen = shown
             if shown is None:
                 message.info(ui.text(language, "no_face_live"))
-            else:
-                ui.show_message(shown, language, where=message, large=presenting)
+            else:  # each new message takes the next phrasing: a live demo does not repeat itself
+                ui.show_message(shown, language, where=message, large=presenting, variant=messages_shown)
+                messages_shown += 1
         if len(result.faces) > 1:
             details.caption(ui.text(language, "faces_live", n=len(result.faces)))
         else:

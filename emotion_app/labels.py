@@ -6,7 +6,6 @@ columns follow it, so it must never be derived from a folder listing or a dict's
 
 from __future__ import annotations
 
-import random
 from enum import StrEnum
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -62,7 +61,7 @@ DISPLAY_NAME: dict[str, dict[str, str]] = {
     },
 }
 
-# Several phrasings per class so a live demo does not repeat itself; positive classes get a
+# Several phrasings per class so a live demo does not repeat itself (``message_for``'s variant); positive classes get a
 # congratulation, negative ones a caring follow-up question, neutral a gentle check-in.
 MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
@@ -103,6 +102,8 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         UNSURE: (
             "Hard to read this face. How are you feeling?",
+            "This expression is hard to tell. How is your day going?",
+            "Not sure what this face says. How do you feel right now?",
         ),
     },
     "fr": {
@@ -143,6 +144,8 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         UNSURE: (
             "Ce visage est difficile à lire. Comment te sens-tu ?",
+            "Cette expression est difficile à deviner. Comment se passe ta journée ?",
+            "Difficile de dire ce que montre ce visage. Comment te sens-tu en ce moment ?",
         ),
     },
 }
@@ -169,11 +172,9 @@ def message_key(emotion: str, unsure: bool) -> str:
     return UNSURE if unsure else check_emotion(emotion)
 
 
-def message_for(emotion: str, language: str = "en", rng: random.Random | None = None) -> str:
-    """A congratulation, follow-up question or check-in for ``emotion`` (or ``UNSURE``) in ``language``.
-
-    Pass a seeded ``rng`` for a reproducible choice; by default the first phrasing is used so the
-    same face always reads the same in a photo.
-    """
+def message_for(emotion: str, language: str = "en", variant: int = 0) -> str:
+    """A congratulation, follow-up question or check-in for ``emotion`` (or ``UNSURE``) in
+    ``language``: phrasing number ``variant`` (wrapping round), so the same face always reads the
+    same while the pages can vary it (the webcam: each new message; a photo: each face)."""
     phrasings = MESSAGES[check_language(language)][emotion if emotion == UNSURE else check_emotion(emotion)]
-    return rng.choice(phrasings) if rng is not None else phrasings[0]
+    return phrasings[variant % len(phrasings)]

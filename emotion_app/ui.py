@@ -404,10 +404,11 @@ def presentation_toggle(language: str) -> bool:
     return on
 
 
-def show_message(key: str, language: str, where=st, large: bool = False) -> None:
+def show_message(key: str, language: str, where=st, large: bool = False, variant: int = 0) -> None:
     """The congratulation, follow-up question or check-in for a message key (an emotion, or
-    ``UNSURE``: see ``labels.message_key``), styled by valence; ``large`` for the presentation view."""
-    message = f"{UNSURE_EMOJI if key == UNSURE else EMOJI_CHAR[key]} {message_for(key, language)}"
+    ``UNSURE``: see ``labels.message_key``) in phrasing ``variant``, styled by valence; ``large``
+    for the presentation view."""
+    message = f"{UNSURE_EMOJI if key == UNSURE else EMOJI_CHAR[key]} {message_for(key, language, variant)}"
     valence = Valence.NEUTRAL if key == UNSURE else VALENCE[key]
     if large:
         where.markdown(f'<div class="emotion-message {valence.value}">{html.escape(message)}</div>',
@@ -445,4 +446,5 @@ def face_panel(index: int, prediction: FacePrediction, language: str, large: boo
                 probability = prediction.probabilities[emotion]
                 st.progress(probability,
                             text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
-        show_message(message_key(prediction.emotion, prediction.unsure), language, large=large)
+        # each face of a group photo gets the next phrasing, so a row of smiles does not read the same
+        show_message(message_key(prediction.emotion, prediction.unsure), language, large=large, variant=index - 1)

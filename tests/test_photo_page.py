@@ -95,6 +95,9 @@ def test_an_example_photo_is_analysed_without_an_upload(page):
     assert "collage" in page.subheader[0].value and page.subheader[1].value == "All results"
     assert [button.label for button in page.get("download_button")][-3:] == [
         "Faces as CSV", "Faces as JSON", "All annotated images (ZIP)"]
+    messages = [element.value for kind in ("success", "warning", "info") for element in page.get(kind)
+                if "Upload" not in element.value]
+    assert len(messages) == 4 and len(set(messages)) > 1  # four faces, not four times the same words
 
 
 def test_every_reason_an_upload_is_refused_is_in_french():
