@@ -1,6 +1,6 @@
 """Whole photos end to end: is the largest face found, and is its emotion right? Ours vs fer.
 
-    python benchmarks/photos_e2e.py [--sets dev,closeups,small] [--limit N]
+    python benchmarks/photos_e2e.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras,B.keras]
 
 Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-only: the variants
 are written under benchmarks/out/, which git ignores, never into the project):
@@ -116,16 +116,21 @@ def timed(function):
     return result, (time.perf_counter() - start) * 1000
 
 
-def evaluate(photos: list, predictor: EmotionPredictor, detectors: dict) -> list[list[str]]:
-    found_by = {}  # (detector, photo index) -> (faces, ms), each detector run once per photo
+def detect_all(photos: list, detectors: dict) -> dict:
+    """(detector, photo index) -> (faces, ms): each detector runs once per photo, for every row and model."""
+    found_by = {}
     for key, detector in detectors.items():
         for i, (_, image, _) in enumerate(photos):
             found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO_SETTINGS))
     padless = replace(PHOTO_SETTINGS, pad=0.0)
     for i, (_, image, _) in enumerate(photos):
         found_by["haar-nopad", i] = timed(lambda im=image: detectors["haar"].detect(im, padless))
-    rows = []
-    for row in ROWS:
+    return found_by
+
+
+def evaluate(photos: list, predictor: EmotionPredictor, found_by: dict, rows=ROWS, label: str = "") -> list[list[str]]:
+    scored = []
+    for row in rows:
         keys = ["haar-nopad" if row.settings.pad == 0 and d == "haar" else d for d in row.detectors]
         predicted, times = [], []
         for i, (_, image, _) in enumerate(photos):
@@ -137,8 +142,8 @@ def evaluate(photos: list, predictor: EmotionPredictor, detectors: dict) -> list
             results, classify_ms = timed(lambda im=image, f=faces[:1]: predictor.predict(im, faces=f))
             predicted.append(results[0].emotion if results else None)
             times.append(ms + classify_ms)
-        rows.append(score(row.name, photos, predicted, times))
-    return rows
+        scored.append(score(label + row.name, photos, predicted, times))
+    return scored
 
 
 def score(name: str, photos: list, predicted: list, times: list[float]) -> list[str]:
@@ -171,23 +176,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--limit", type=int, default=0, help="only the first N photos (a quick look)")
-    parser.add_argument("--model", default=None, help="another .keras model (default: the shipped one)")
+    parser.add_argument("--model", default=None,
+                        help="other .keras models, comma-separated (default: the shipped one); each is scored on "
+                             "the same detections, and with more than one only the photo default's rows are kept")
     args = parser.parse_args()
     if not (PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
-    predictor = EmotionPredictor(args.model, detector="haar", model=None if args.model else load_model())
+    paths = args.model.split(",") if args.model else [None]
+    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model()) for path in paths]
+    default_rows = tuple(row for row in ROWS if row.detectors == ("haar", "mtcnn") and not row.align)
+    rows = ROWS if len(paths) == 1 else default_rows
     detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}
     sets = make_variants(load_dev(args.limit))
-    why_no_fer = FerPeer.available()
+    why_no_fer = FerPeer.available() if len(paths) == 1 else "not run when comparing models"
     header = ["detector", "faces found", "accuracy", *EMOTIONS, "ms per photo (mean / p95)"]
-    print(f"Whole photos, largest face per photo, no face = wrong; model {predictor.model.path.name}; {machine()}")
+    names = ", ".join(p.model.path.name if path is None else path for p, path in zip(predictors, paths, strict=True))
+    print(f"Whole photos, largest face per photo, no face = wrong; model {names}; {machine()}")
     for name in args.sets.split(","):
         photos = sets[name]
-        rows = evaluate(photos, predictor, detectors)
-        fer = fer_rows("fer 25.10.3 (detect_emotions)", photos, OUT / "photos_e2e" / name)
-        rows += [fer] if fer else []
+        found_by = detect_all(photos, detectors)
+        table_rows = []
+        for predictor, path in zip(predictors, paths, strict=True):
+            table_rows += evaluate(photos, predictor, found_by, rows, f"{path}: " if len(paths) > 1 else "")
+        fer = None if why_no_fer else fer_rows("fer 25.10.3 (detect_emotions)", photos, OUT / "photos_e2e" / name)
+        table_rows += [fer] if fer else []
         print(f"\n### {name}: {len(photos)} photos\n")
-        print(table(header, rows))
+        print(table(header, table_rows))
     if why_no_fer:
         print(f"\nfer left out: {why_no_fer}")
 

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emotion_app.labels import NUM_CLASSES
+from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
-IMAGE_SIZE = 48
-PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE
+PIXELS_PER_IMAGE = FACE_SHAPE[0] * FACE_SHAPE[1]
 SPLITS = ("Training", "PublicTest", "PrivateTest")
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fer2013.csv.gz"
 DEFAULT_FERPLUS = DEFAULT_DATA.with_name("fer2013new.csv")
@@ -63,7 +62,7 @@ def _parse_pixels(pixels: pd.Series) -> np.ndarray:
         if values.min() < 0 or values.max() > 255:
             raise DataError(f"row {row}: pixel values must lie in 0..255, found {values.min()}..{values.max()}")
         images[row] = values
-    return images.reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+    return images.reshape(-1, *FACE_SHAPE)
 
 
 def load_fer2013_csv(path: str | Path, require_labels: bool = True, require_usage: bool = True) -> FaceData:

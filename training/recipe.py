@@ -56,6 +56,8 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # Fine-tune for real photos (run with --init-from models/emotion_cnn.keras): brightness,
     # contrast, gamma, blur, noise, 0.8-1.3 framing and +-20 degree tilt (docs/EXPERIMENTS.md).
     "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
+    # The same at half the peak rate and 4 epochs, to move less far from the shipped weights.
+    "real-photos-gentle": (Stage("gentle", 4, 1e-4, WIDER, 0.1, 0.3, augment="real"),),
     # A few minutes on this CPU: every step of the full recipe, widening included, at toy size.
     "quick": (
         Stage("quick1", 2, 1e-3, (8, 16, 32), erase=True),
