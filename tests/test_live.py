@@ -107,6 +107,20 @@ def test_each_start_begins_a_new_run_with_fresh_tracks(random_predictor, astrona
     assert second[0][1] == 0.0 and second[0][2] == first[0][2]  # time from zero, face numbers afresh
 
 
+def test_a_new_run_forgets_the_last_runs_tracks(random_predictor, astronaut_bgr):
+    """A face where face 2 just was is face 1 of the new run, not face 2 carried over."""
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    analyzer.options.detect_every = 1
+    left, right = (np.full((512, 1400, 3), 200, np.uint8) for _ in range(2))
+    left[:, :512], right[:, -512:] = astronaut_bgr, astronaut_bgr
+    analyzer.process(left)
+    analyzer.process(right)  # too far to be the same face: a new track
+    assert [row[2] for row in analyzer.timeline.rows()] == [1, 2]
+    analyzer.new_run()
+    analyzer.process(right)
+    assert analyzer.timeline.rows()[-1][:3] == (2, 0.0, 1)
+
+
 def test_ice_servers_from_environment():
     assert ice_servers({}) == []
     servers = ice_servers({"EMOTION_APP_ICE_SERVERS": '[{"urls": "stun:stun.example.org:3478"}]'})
