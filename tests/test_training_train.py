@@ -131,3 +131,24 @@ def test_the_recipes_are_data_the_shipped_one_ends_at_the_shipped_widths():
     model = keras.saving.load_model(SHIPPED_MODEL)
     assert shipped[-1].widths == tuple(model.get_layer(f"conv{b}_1").filters for b in (1, 2, 3))
     assert all(a.widths <= b.widths for a, b in zip(shipped, shipped[1:], strict=False))  # widen, never narrow
+
+
+def test_each_stage_keeps_its_best_publictest_epoch_not_its_last(tmp_path, monkeypatch):
+    """The per-epoch choice: best.keras is the epoch with the highest PublicTest score, by that score alone."""
+    import keras
+
+    from training import train
+
+    scores = iter([0.30, 0.50, 0.40])
+    monkeypatch.setattr(train, "served_copy", lambda model, faces: model)
+    monkeypatch.setattr(train, "accuracy", lambda model, data: next(scores))
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    data = train.TrainingData(None, None, None, None, bn_faces=None)
+    scorer = train.EpochScorer(model, data, Stage("toy", 3, 1e-3), tmp_path)
+    for epoch in range(3):
+        model.layers[0].bias.assign([float(epoch + 1)])  # marks which epoch's weights were saved
+        scorer.on_epoch_begin(epoch)
+        scorer.on_epoch_end(epoch, {"loss": 1.0, "accuracy": 0.5})
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["best_epoch"] == 2 and state["best_val_accuracy"] == 0.50 and state["epochs_done"] == 3
+    assert keras.saving.load_model(tmp_path / "best.keras").layers[0].bias.numpy().tolist() == [2.0]
