@@ -432,14 +432,17 @@ def webrtc_translations(language: str) -> dict[str, str]:
 def face_panel(index: int, prediction: FacePrediction, language: str, large: bool = False) -> None:
     """Emoji, emotion, confidence, a bar per class, and the message for one face; ``large`` (the
     presentation view) keeps the emotion and the message, in type a room can read."""
-    label = f"{display_name(prediction.emotion, language)}{'?' if prediction.unsure else ''}"
+    label = html.escape(f"{display_name(prediction.emotion, language)}{'?' if prediction.unsure else ''}")
+    # the emotion in its box colour, so a panel is matched to its face at a glance
+    colored = f'<span style="color:{hex_color(prediction.emotion)}">&#9632; {label}</span>'
     with st.container(border=True):
         if large:
-            st.markdown(f'<div class="emotion-face">{index}. {EMOJI_CHAR[prediction.emotion]} {html.escape(label)} '
+            st.markdown(f'<div class="emotion-face">{index}. {EMOJI_CHAR[prediction.emotion]} {colored} '
                         f"{prediction.confidence:.0%}</div>", unsafe_allow_html=True)
         else:
             st.markdown(f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
-                        f"**{label}** ({text(language, 'confidence')} {prediction.confidence:.0%})")
+                        f"**{colored}** ({text(language, 'confidence')} {prediction.confidence:.0%})",
+                        unsafe_allow_html=True)
             if prediction.unsure:
                 st.caption(text(language, "unsure"))
             for emotion in EMOTIONS:

@@ -119,8 +119,11 @@ def test_text_in_the_presentation_html_is_escaped(monkeypatch):
     monkeypatch.setattr(ui.st, "container", lambda border=False: contextlib.nullcontext())
     monkeypatch.setattr(ui, "show_message", lambda *a, **k: None)
     monkeypatch.setattr(ui, "display_name", lambda emotion, language: "<img src=x onerror=alert(1)>")
-    ui.face_panel(1, face, "en", large=True)
-    assert "<img" not in written[-1] and "&lt;img" in written[-1]
+    monkeypatch.setattr(ui.st, "caption", lambda *a, **k: None)
+    monkeypatch.setattr(ui.st, "progress", lambda *a, **k: None)
+    for large in (True, False):
+        ui.face_panel(1, face, "en", large=large)
+        assert "<img" not in written[-1] and "&lt;img" in written[-1]
 
 
 def test_videos_never_touch_the_disk(random_predictor, tmp_path, monkeypatch):

@@ -136,3 +136,26 @@ def test_downloads_are_named_after_the_raw_file_name():
     from emotion_app.ui import download_name, plain
 
     assert download_name("my_clip.mp4", "_emotions.mp4") == "my_clip_emotions.mp4" != plain("my_clip") + "_emotions.mp4"
+
+
+def test_each_emotion_has_one_colour_in_boxes_panels_and_charts(monkeypatch):
+    import numpy as np
+
+    from emotion_app import ui
+    from emotion_app.labels import EMOTIONS
+    from emotion_app.overlay import COLORS
+    from emotion_app.predictor import to_predictions
+
+    for emotion, (b, g, r) in COLORS.items():
+        assert ui.hex_color(emotion) == f"#{r:02x}{g:02x}{b:02x}"
+    assert len({ui.hex_color(emotion) for emotion in EMOTIONS}) == len(EMOTIONS)
+    written = []
+    monkeypatch.setattr(ui.st, "markdown", lambda body, unsafe_allow_html=False: written.append(body))
+    for name in ("caption", "progress"):
+        monkeypatch.setattr(ui.st, name, lambda *a, **k: None)
+    monkeypatch.setattr(ui, "show_message", lambda *a, **k: None)
+    for i, emotion in enumerate(EMOTIONS):
+        face = to_predictions([(0, 0, 10, 10)], np.eye(7, dtype=np.float32)[[i]])[0]
+        for large in (True, False):
+            ui.face_panel(1, face, "en", large=large)
+            assert ui.hex_color(emotion) in written[-1]
