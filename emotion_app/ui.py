@@ -90,6 +90,10 @@ TEXT: dict[str, dict[str, str]] = {
         "show_probabilities": "Show confidence on the video",
         "start": "START",
         "stop": "STOP",
+        "select_device": "Select device",
+        "select_camera": "Select camera",
+        "camera_on": "Turn camera on",
+        "camera_off": "Turn camera off",
         "camera_denied": "Camera access was denied. Allow the camera in your browser's address bar, then press "
         "START again.",
         "camera_unavailable": "No camera found. Connect a camera, or use the photo page instead.",
@@ -169,6 +173,10 @@ TEXT: dict[str, dict[str, str]] = {
         "show_probabilities": "Afficher la confiance sur la vidéo",
         "start": "DÉMARRER",
         "stop": "ARRÊTER",
+        "select_device": "Choisir l'appareil",
+        "select_camera": "Choisir la caméra",
+        "camera_on": "Allumer la caméra",
+        "camera_off": "Éteindre la caméra",
         "camera_denied": "L'accès à la caméra a été refusé. Autorise la caméra dans la barre d'adresse du "
         "navigateur, puis appuie de nouveau sur DÉMARRER.",
         "camera_unavailable": "Aucune caméra trouvée. Branche une caméra, ou utilise la page photos.",
@@ -425,7 +433,8 @@ def webrtc_translations(language: str) -> dict[str, str]:
     """Calm, translated states for the camera component's own messages."""
     keys = {"start": "start", "stop": "stop", "device_access_denied": "camera_denied",
             "device_not_available": "camera_unavailable", "device_ask_permission": "camera_asking",
-            "media_api_not_available": "camera_needs_https"}
+            "media_api_not_available": "camera_needs_https", "select_device": "select_device",
+            "select_camera": "select_camera", "turn_camera_on": "camera_on", "turn_camera_off": "camera_off"}
     return {component_key: text(language, key) for component_key, key in keys.items()}
 
 

@@ -145,3 +145,5 @@ def test_an_error_in_the_frame_callback_passes_the_frame_with_a_note(random_pred
         analyzer.process_or_pass(astronaut_bgr)
     assert first.shape == astronaut_bgr.shape and not np.array_equal(first, astronaut_bgr[:, ::-1])
     assert caplog.text.count("live analysis failed") == 1 and "a bug of ours" in caplog.text
+    analyzer.options.language = "fr"
+    assert not np.array_equal(analyzer.process_or_pass(astronaut_bgr), first)  # the note in French

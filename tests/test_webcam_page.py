@@ -27,3 +27,15 @@ def test_invalid_ice_configuration_is_a_message(page, monkeypatch):
     page.run()
     assert not page.exception
     assert "STUN/TURN configuration is invalid" in page.error[0].value
+
+
+def test_the_camera_component_speaks_french_wherever_it_shows_words():
+    from streamlit_webrtc.config import Translations
+
+    from emotion_app import ui
+
+    video_keys = set(Translations.__annotations__) - {"mute_microphone", "unmute_microphone", "select_microphone"}
+    french = ui.webrtc_translations("fr")
+    assert set(french) == video_keys  # this page sends no audio, so the microphone's words never show
+    assert french["select_device"] == "Choisir l'appareil" and french["start"] == "DÉMARRER"
+    assert all(value != ui.webrtc_translations("en")[key] for key, value in french.items())
