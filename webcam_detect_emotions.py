@@ -58,7 +58,7 @@ def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(analyzer.process_or_pass(frame.to_ndarray(format="bgr24")), format="bgr24")
 
 
-video, side = st.columns([3, 2])
+video, side = st.columns([2, 1] if presenting else [3, 2])  # presenting: the video as wide as the message allows
 with video:
     context = webrtc_streamer(
         key="emotions",
