@@ -1,7 +1,9 @@
-"""A real browser uploads a short MP4 to the app and gets a playable annotated video and a CSV."""
+"""A real browser opens the app, goes through its navigation, uploads a short MP4 and gets a
+playable annotated video and a CSV."""
 
 import pytest
 
+from emotion_app.video import ROW_FIELDS
 from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server
 from tests.test_video import make_mp4
 
@@ -23,13 +25,23 @@ def test_an_uploaded_mp4_comes_back_playable_with_a_csv(tmp_path, astronaut_bgr)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")
     with streamlit_server("app.py") as url, open_page(url, "Emotion detector: photos") as page:
+        navigation = page.get_by_test_id("stSidebarNav")
+        navigation.get_by_text("Webcam").click()
+        expect(page.get_by_text("Emotion detector: live webcam")).to_be_visible(timeout=60_000)
+        navigation.get_by_text("Photos").click()
+        expect(page.get_by_text("Emotion detector: photos")).to_be_visible(timeout=60_000)
         page.locator("input[type=file]").first.set_input_files([str(clip), str(broken)])
         video = page.locator("video").first
         expect(video).to_be_visible(timeout=120_000)
         # readyState 2 or more: the browser decoded the H.264 frames, so it plays.
         page.wait_for_function("() => (document.querySelector('video') || {}).readyState >= 2", timeout=60_000)
         expect(page.get_by_role("button", name="Download the annotated video (MP4)")).to_be_visible()
-        expect(page.get_by_role("button", name="Faces as CSV")).to_be_visible()
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Faces as CSV").click()
+        assert download.value.suggested_filename == "clip_faces.csv"
+        header, *rows = download.value.path().read_text().splitlines()
+        assert header.split(",") == list(ROW_FIELDS) and len(rows) >= 5  # a face in every analysed frame
+        assert {row.split(",")[1] for row in rows} == {"1"}
         expect(page.get_by_text("Could not read broken.mp4", exact=False)).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / "video_upload.png"))
