@@ -5,6 +5,7 @@ The only module of the package that imports Streamlit.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -276,6 +277,9 @@ def reason(error: ImageError, language: str) -> str:
     return template.format(**error.values) if template else str(error)
 
 
+VIDEOS_KEPT = 3  # analysed videos a session keeps across reruns
+
+
 def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
                language: str, key: str) -> None:
     """One uploaded video: a progress bar with frames done and time left, then the annotated video,
@@ -296,8 +300,13 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
         left = (time.monotonic() - started) * (1 - fraction) / max(fraction, 1e-6)
         bar.progress(fraction, text=text(language, "video_progress", frames=frames, left=left))
 
+    # NOTE: every widget change reruns the page; a video costs seconds to minutes to analyse, so
+    # this session keeps its last few results (in memory only, gone with the session).
+    kept = st.session_state.setdefault("video_results", {})
+    cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, language)
     try:
-        result = analyze_video(data, predictor, painter, every=every, language=language, progress=report)
+        result = kept.get(cache_key) or analyze_video(data, predictor, painter, every=every, language=language,
+                                                      progress=report)
     except ImageError as error:
         bar.empty()
         st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
@@ -308,6 +317,9 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
         st.error(text(language, "internal_error", name=shown))
         return
     bar.empty()
+    kept[cache_key] = kept.pop(cache_key, result)  # most recent last
+    while len(kept) > VIDEOS_KEPT:
+        kept.pop(next(iter(kept)))
     st.video(result.video, format="video/mp4")
     st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
     left, right = st.columns(2)

@@ -159,3 +159,38 @@ def test_each_emotion_has_one_colour_in_boxes_panels_and_charts(monkeypatch):
         for large in (True, False):
             ui.face_panel(1, face, "en", large=large)
             assert ui.hex_color(emotion) in written[-1]
+
+
+ANALYSED = []
+
+
+def _video_page():
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from emotion_app import ui, video
+    from tests.test_photo_page import ANALYSED
+
+    def counted(data, predictor, painter, every=1, language="en", progress=None):
+        ANALYSED.append((data, every))
+        return video.VideoResult(b"\x00" * 16, frames=4, analysed=2)
+
+    kept, video.analyze_video = video.analyze_video, counted
+    try:
+        every = st.number_input("every", value=1)
+        ui.show_video("clip.mp4", b"video bytes", SimpleNamespace(detector=SimpleNamespace(name="haar")), None,
+                      int(every), "en", key="k")
+    finally:
+        video.analyze_video = kept
+
+
+def test_a_video_is_analysed_once_not_on_every_rerun():
+    """Any widget change reruns the page; the same video used to be analysed again each time."""
+    ANALYSED.clear()
+    page = AppTest.from_function(_video_page, default_timeout=60).run()
+    page.run()
+    assert not page.exception and len(ANALYSED) == 1
+    page.number_input[0].set_value(2).run()  # another setting: analysed again, then kept too
+    page.number_input[0].set_value(1).run()
+    assert len(ANALYSED) == 2 and not page.exception
