@@ -39,8 +39,9 @@ TEXT: dict[str, dict[str, str]] = {
         "photo_title": "Emotion detector: photos",
         "photo_intro": "Upload photos or take a snapshot: every face is boxed with its emotion, the model's "
         "confidence and an emoji. Nothing you upload is stored.",
-        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF) or videos (MP4, WebM, MOV, up to 2 minutes), 50 MB "
-        "each at most; other formats, such as HEIC, are refused",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF; 24 px to 64 megapixels) or videos (MP4, WebM, MOV, up "
+        "to 2 minutes), 50 MB each at most. Other formats, such as iPhone HEIC, are refused because this server "
+        "cannot decode them: export them as JPEG first",
         "snapshot": "Or take a snapshot with your camera",
         "example": "Or try an example",
         "video_every": "Videos: analyse every Nth frame",
@@ -119,8 +120,9 @@ TEXT: dict[str, dict[str, str]] = {
         "photo_title": "Détecteur d'émotions : photos",
         "photo_intro": "Dépose des photos ou prends un cliché : chaque visage est encadré avec son émotion, "
         "la confiance du modèle et un emoji. Rien de ce que tu déposes n'est conservé.",
-        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF) ou vidéos (MP4, WebM, MOV, 2 minutes au plus), "
-        "50 Mo maximum chacune ; les autres formats, comme HEIC, sont refusés",
+        "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF ; de 24 px à 64 mégapixels) ou vidéos (MP4, WebM, MOV, "
+        "2 minutes au plus), 50 Mo maximum chacune. Les autres formats, comme le HEIC des iPhone, sont refusés car "
+        "ce serveur ne sait pas les décoder : exporte-les d'abord en JPEG",
         "snapshot": "Ou prends un cliché avec ta caméra",
         "example": "Ou essaie un exemple",
         "video_every": "Vidéos : analyser une image sur N",

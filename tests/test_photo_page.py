@@ -194,3 +194,13 @@ def test_a_video_is_analysed_once_not_on_every_rerun():
     page.number_input[0].set_value(2).run()  # another setting: analysed again, then kept too
     page.number_input[0].set_value(1).run()
     assert len(ANALYSED) == 2 and not page.exception
+
+
+def test_the_uploader_states_the_limits_the_app_enforces_and_why_others_are_refused():
+    from emotion_app import image_io, ui, video
+
+    for language in ("en", "fr"):
+        label = ui.text(language, "upload")
+        assert f"{image_io.MIN_SIDE} px" in label and f"{image_io.MAX_PIXELS // 10**6} m" in label.lower()
+        assert f"{image_io.MAX_BYTES // 2**20} M" in label and f"{video.MAX_SECONDS / 60:.0f} minutes" in label
+        assert "HEIC" in label and "JPEG" in label.rsplit("HEIC", 1)[1]  # what to do instead
