@@ -101,6 +101,11 @@ def test_crops_are_square_48px_and_padded_at_edges():
     gray = np.arange(100 * 120, dtype=np.uint32).reshape(100, 120).astype(np.uint8)
     crops = crop_faces(gray, [(0, 0, 40, 40), (90, 70, 30, 30), (10, 10, 60, 30)], margin=0.25)
     assert crops.shape == (3, FACE_SIZE, FACE_SIZE, 1) and crops.dtype == np.uint8
+    edged = np.zeros((100, 120), np.uint8)
+    edged[0, :], edged[:, 0] = 255, 255  # a bright top row and left column
+    corner = crop_faces(edged, [(0, 0, 40, 40)], margin=0.25)[0, :, :, 0]  # 10 px of it lie outside
+    # outside the image, the border is replicated (bright), not filled with black
+    assert corner[:7].min() > 200 and corner[:, :7].min() > 200 and corner[20:, 20:].max() == 0
 
 
 def test_crop_margin_widens_the_view():
