@@ -39,3 +39,22 @@ def test_evaluation_report_and_metrics_of_a_model(random_model_path, tiny_csv, t
     stored = json.loads(model.with_suffix(".json").read_text())["metrics"]
     assert stored["PublicTest"]["accuracy"] == results["PublicTest"]["accuracy"]
     assert sum(map(sum, stored["PrivateTest"]["confusion_matrix"])) == 14
+
+
+def test_evaluation_figures_are_the_models_own_answers(random_model_path, tiny_csv):
+    """Each split's accuracy (and the flip figure) recomputed by hand from the model's outputs."""
+    import keras
+
+    from training.data import load_fer2013_csv
+    from training.evaluate import evaluate
+
+    model = keras.saving.load_model(random_model_path)
+    results = evaluate(model, tiny_csv)
+    for split in ("PublicTest", "PrivateTest"):
+        faces = load_fer2013_csv(tiny_csv).split(split)
+        x = faces.x.astype("float32")
+        single = model.predict(x, verbose=0)
+        both = (single + model.predict(x[:, :, ::-1], verbose=0)) / 2
+        assert results[split]["accuracy"] == pytest.approx(np.mean(single.argmax(1) == faces.y), abs=1e-4)
+        assert results[split]["flip_tta"]["accuracy"] == pytest.approx(np.mean(both.argmax(1) == faces.y), abs=1e-4)
+        assert np.array_equal(results[split]["confusion_matrix"], confusion_matrix(faces.y, single.argmax(1)))
