@@ -116,3 +116,14 @@ def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(
             yield page
         finally:
             browser.close()
+
+
+def through_the_navigation(page) -> None:
+    """From the photo page to the webcam page and back, by the app's own navigation."""
+    from playwright.sync_api import expect
+
+    navigation = page.get_by_test_id("stSidebarNav")
+    navigation.get_by_text("Webcam").click()
+    expect(page.get_by_text("Emotion detector: live webcam")).to_be_visible(timeout=60_000)
+    navigation.get_by_text("Photos").click()
+    expect(page.get_by_text("Emotion detector: photos")).to_be_visible(timeout=60_000)

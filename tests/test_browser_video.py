@@ -4,7 +4,7 @@ playable annotated video and a CSV."""
 import pytest
 
 from emotion_app.video import ROW_FIELDS
-from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server
+from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, through_the_navigation
 from tests.test_video import make_mp4
 
 pytestmark = pytest.mark.browser
@@ -25,11 +25,7 @@ def test_an_uploaded_mp4_comes_back_playable_with_a_csv(tmp_path, astronaut_bgr)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")
     with streamlit_server("app.py") as url, open_page(url, "Emotion detector: photos") as page:
-        navigation = page.get_by_test_id("stSidebarNav")
-        navigation.get_by_text("Webcam").click()
-        expect(page.get_by_text("Emotion detector: live webcam")).to_be_visible(timeout=60_000)
-        navigation.get_by_text("Photos").click()
-        expect(page.get_by_text("Emotion detector: photos")).to_be_visible(timeout=60_000)
+        through_the_navigation(page)
         page.locator("input[type=file]").first.set_input_files([str(clip), str(broken)])
         video = page.locator("video").first
         expect(video).to_be_visible(timeout=120_000)

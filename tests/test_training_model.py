@@ -27,3 +27,16 @@ def test_augmentation_changes_training_batches_only():
     faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48, 1)).astype("float32")
     assert np.allclose(np.asarray(augment(faces, training=False)), faces)
     assert not np.allclose(np.asarray(augment(faces, training=True)), faces)
+
+
+def test_gamma_and_noise_change_each_image_while_training_and_nothing_at_inference():
+    from training.model import RandomGamma, RandomNoise
+
+    images = np.tile(np.linspace(0, 255, 48 * 48, dtype="float32").reshape(1, 48, 48, 1), (8, 1, 1, 1))
+    for layer in (RandomGamma(0.4, seed=1), RandomNoise(6.0, seed=1)):
+        assert np.array_equal(np.asarray(layer(images, training=False)), images)
+        changed = np.asarray(layer(images, training=True))
+        assert changed.min() >= 0 and changed.max() <= 255.0 + 1e-3
+        per_image = np.abs(changed - images).mean(axis=(1, 2, 3))
+        assert per_image.min() >= 0 and len(np.unique(per_image.round(3))) == 8  # one strength per image
+        assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()

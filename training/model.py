@@ -57,50 +57,57 @@ def build_model(
     return keras.Model(inputs, outputs, name="emotion_cnn")
 
 
-class RandomGamma(layers.Layer):
-    """Random gamma per image on 0..255 values (``exp(U(-max_log_gamma, max_log_gamma))``); identity
-    at inference. Brightness shifts every pixel alike; gamma darkens or lifts the mid-tones, as
-    under-exposed photos and webcams' auto-exposure do."""
+class PerImageRandom(layers.Layer):
+    """An augmentation drawn once per image (``strength``), identity at inference."""
 
-    def __init__(self, max_log_gamma: float = 0.4, seed: int | None = None, **kwargs) -> None:
+    def __init__(self, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.max_log_gamma = max_log_gamma
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=None):
-        if not training:
-            return images
+    def strength(self, images, low: float, high: float):
         shape = (keras.ops.shape(images)[0], 1, 1, 1)
-        log_gamma = keras.random.uniform(shape, -self.max_log_gamma, self.max_log_gamma, seed=self.seed_generator)
+        return keras.random.uniform(shape, low, high, seed=self.seed_generator)
+
+    def call(self, images, training=None):
+        return self.augment(images) if training else images
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "seed": self.seed}
+
+
+class RandomGamma(PerImageRandom):
+    """Random gamma per image on 0..255 values (``exp(U(-max_log_gamma, max_log_gamma))``).
+    Brightness shifts every pixel alike; gamma darkens or lifts the mid-tones, as under-exposed
+    photos and webcams' auto-exposure do."""
+
+    def __init__(self, max_log_gamma: float = 0.4, seed: int | None = None, **kwargs) -> None:
+        super().__init__(seed, **kwargs)
+        self.max_log_gamma = max_log_gamma
+
+    def augment(self, images):
+        log_gamma = self.strength(images, -self.max_log_gamma, self.max_log_gamma)
         unit = keras.ops.clip(images, 0.0, 255.0) / 255.0
         return 255.0 * keras.ops.power(unit + 1e-6, keras.ops.exp(log_gamma))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_log_gamma": self.max_log_gamma, "seed": self.seed}
+        return {**super().get_config(), "max_log_gamma": self.max_log_gamma}
 
 
-class RandomNoise(layers.Layer):
+class RandomNoise(PerImageRandom):
     """Gaussian sensor noise on 0..255 values with a random strength per image, from none to
-    ``max_stddev`` grey levels; identity at inference. (Keras' ``GaussianNoise`` takes one fixed
-    strength, and at most 1.0.)"""
+    ``max_stddev`` grey levels. (Keras' ``GaussianNoise`` takes one fixed strength, and at most 1.0.)"""
 
     def __init__(self, max_stddev: float = 6.0, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.max_stddev = max_stddev
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=None):
-        if not training:
-            return images
-        shape = (keras.ops.shape(images)[0], 1, 1, 1)
-        stddev = keras.random.uniform(shape, 0.0, self.max_stddev, seed=self.seed_generator)
+    def augment(self, images):
         noise = keras.random.normal(keras.ops.shape(images), seed=self.seed_generator)
-        return keras.ops.clip(images + stddev * noise, 0.0, 255.0)
+        return keras.ops.clip(images + self.strength(images, 0.0, self.max_stddev) * noise, 0.0, 255.0)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_stddev": self.max_stddev, "seed": self.seed}
+        return {**super().get_config(), "max_stddev": self.max_stddev}
 
 
 # The two augmentation settings (``--augment``). "fer" is the one the shipped model's cycles trained
