@@ -1,9 +1,11 @@
 import threading
 
+import cv2
 import numpy as np
 import pytest
 
 from emotion_app.faces import (
+    DETECTOR_WINDOW,
     FACE_SIZE,
     DetectionSettings,
     Face,
@@ -13,9 +15,11 @@ from emotion_app.faces import (
     HaarDetector,
     MtcnnDetector,
     crop_faces,
+    detection_copy,
     eye_angle,
     find_faces,
     make_detector,
+    min_face_side,
     to_gray,
 )
 
@@ -255,3 +259,16 @@ def test_no_sensitivity_searches_faces_the_classifier_cannot_read():
 
     for levels in (SENSITIVITY, LIVE_SENSITIVITY):
         assert all(settings.min_face_px >= 32 for settings in levels.values())
+
+
+def test_the_smallest_face_searched_is_found_in_a_large_frame(astronaut_bgr):
+    """At 1280x720 the webcam's 320 px detection copy shrank a 72 px face to 18 px, under Haar's
+    20 px window: "medium" claims faces from 8% of the short side (58 px), and now finds them."""
+    from emotion_app.live import LIVE_SETTINGS
+
+    frame = np.full((720, 1280, 3), 200, np.uint8)
+    frame[200:540, 500:840] = cv2.resize(astronaut_bgr, (340, 340), interpolation=cv2.INTER_AREA)  # face ~72 px
+    faces = HaarDetector().detect(frame, LIVE_SETTINGS)
+    assert len(faces) == 1 and 55 < faces[0].box[2] < 110
+    small, scale, _ = detection_copy(frame, LIVE_SETTINGS)
+    assert min_face_side(frame.shape, LIVE_SETTINGS, scale) >= DETECTOR_WINDOW
