@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="an uncalibrated checkpoint, e.g. a run's best.keras (never the shipped model)")
     parser.add_argument("--data", default=None, help="FER2013 CSV (default: ../shared/data)")
     parser.add_argument("--balances", default="0,0.15,0.3,0.4,0.5,0.6,0.75,1")
+    parser.add_argument("--write", type=Path, default=None,
+                        help="also save the checkpoint calibrated on all of PublicTest here (as a stage's "
+                             "finish does), to compare any epoch as it would ship")
     args = parser.parse_args(argv)
 
     import keras
@@ -127,7 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     from training.data import DEFAULT_DATA, load_fer2013_csv
 
     public = load_fer2013_csv(args.data or DEFAULT_DATA).split("PublicTest")
-    log_probs = _log_probabilities(keras.saving.load_model(args.model), public.x)
+    model = keras.saving.load_model(args.model)
+    log_probs = _log_probabilities(model, public.x)
+    if args.write is not None:
+        calibration = calibrate_class_bias(model, public.x, public.y)
+        model.save(args.write)
+        print(f"{args.write}: PublicTest {calibration.accuracy_before:.4f} -> {calibration.accuracy_after:.4f} "
+              "calibrated\n")
     balances = [float(b) for b in args.balances.split(",")]
     print("| balance | accuracy | macro recall | disgust recall | macro F1 | sum of 3 |\n|---|---|---|---|---|---|")
     for balance, (accuracy, macro_recall, disgust, f1) in cross_validate(log_probs, public.y, balances).items():
