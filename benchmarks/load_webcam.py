@@ -44,18 +44,23 @@ async def session(browser, url: str, seconds: float, index: int, stats: dict) ->
 
     context = await browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
     page = await context.new_page()
+    step = "open the page"
     try:
         await page.goto(url, wait_until="domcontentloaded")
         await expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=120_000)
+        step = "press START"
         component = page.frame_locator('iframe[title*="webrtc"]').first
         await component.get_by_role("button", name="START").click(timeout=60_000)
+        step = "wait for the first analysed frame"
         await expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=90_000)
         await asyncio.sleep(seconds)
         if await page.locator('[data-testid="stException"]').count():
             raise RuntimeError("exception box on the page")
         # NOTE: the page's "N frames/s" caption is a moving average that stays put if the video
         # stalls, so the rate comes from the timeline the session itself recorded.
+        step = "press STOP"
         await component.get_by_role("button", name="STOP").click(timeout=60_000)
+        step = "download the timeline"
         button = page.get_by_role("button", name="Download this session's timeline (CSV)")
         async with page.expect_download(timeout=60_000) as download:
             await button.click(timeout=60_000)
@@ -64,7 +69,8 @@ async def session(browser, url: str, seconds: float, index: int, stats: dict) ->
         stats["fps"].append(fps)
         stats["gaps"].append(gap)
     except Exception as error:  # counted and reported: the load test's whole point
-        stats["errors"].append(f"session {index}: {type(error).__name__}: {str(error)[:120]}")
+        first_line = str(error).splitlines()[0][:100] if str(error) else ""
+        stats["errors"].append(f"session {index}, at '{step}': {type(error).__name__}: {first_line}")
     finally:
         await context.close()
 
