@@ -112,6 +112,8 @@ def test_every_reason_an_upload_is_refused_is_in_french():
 
 
 def _video_with_a_bug():
+    from types import SimpleNamespace
+
     from emotion_app import ui, video
 
     def broken(*args, **kwargs):
@@ -119,7 +121,8 @@ def _video_with_a_bug():
 
     kept, video.analyze_video = video.analyze_video, broken
     try:
-        ui.show_video("my_clip.mp4", b"data", None, None, 1, "fr", key="k")
+        predictor = SimpleNamespace(detector=SimpleNamespace(name="haar"))
+        ui.show_video("my_clip.mp4", b"data", predictor, None, 1, "fr", key="k")
     finally:
         video.analyze_video = kept
 
