@@ -83,19 +83,16 @@ for i, (name, data) in enumerate(files, start=1):
         continue
     try:
         result = analyze_photo(data, predictor, painter, settings, language)
+        show_photo(i, name, result)
     except ImageError as error:
         st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))
         continue
-    except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
-        logging.getLogger(__name__).exception("analysing %r failed", name)
+    except Exception:  # a bug of ours (or st.image on a shape it cannot show): logged, never shown,
+        # never blamed on the file, and this file's alone: the next one still runs
+        logging.getLogger(__name__).exception("analysing or showing %r failed", name)
         st.error(ui.text(language, "internal_error", name=shown))
         continue
-    results.append((name, result))
-    try:
-        show_photo(i, name, result)
-    except Exception:  # e.g. st.image on a shape it cannot show: this file's error, not the batch's
-        logging.getLogger(__name__).exception("showing %r failed", name)
-        st.error(ui.text(language, "internal_error", name=shown))
+    results.append((name, result))  # only what was shown goes into the exports
 if progress is not None:
     progress.empty()
 if results:
