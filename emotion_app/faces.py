@@ -202,6 +202,10 @@ class FaceDetector(Protocol):
         """Faces in a BGR or gray uint8 image, largest first, in the image's pixels."""
         ...
 
+    def warm_up(self) -> None:
+        """Load now whatever ``detect`` would load on its first call (nothing, for most)."""
+        ...
+
 
 class HaarDetector:
     """OpenCV's Haar cascade: fast, no eye points."""
@@ -213,6 +217,9 @@ class HaarDetector:
 
     def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
         return [Face(box, None, self.margin) for box in find_faces(to_gray(image), self.cascade, settings)]
+
+    def warm_up(self) -> None:
+        pass
 
 
 # MTCNN boxes run from the brows to the chin and are narrower than they are tall; on FER2013 faces
@@ -250,6 +257,9 @@ class MtcnnDetector:
                 self._network = MTCNN()
         return self._network
 
+    def warm_up(self) -> None:
+        self.network()
+
     def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
         small, scale, padding = detection_copy(image, settings)
         # NOTE: mtcnn 1.0 sizes its pyramid from the image alone, so a min_face_size above its
@@ -286,6 +296,10 @@ class FallbackDetector:
 
     def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
         return self.first.detect(image, settings) or self.then.detect(image, settings)
+
+    def warm_up(self) -> None:
+        self.first.warm_up()
+        self.then.warm_up()
 
 
 def eye_angle(face: Face) -> float:

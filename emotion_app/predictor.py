@@ -117,6 +117,10 @@ class EmotionPredictor:
         self.settings = settings or PHOTO_SETTINGS
         self.align, self.flip = align, flip
 
+    def warm_up(self) -> None:
+        """Load what the detector would load on its first photo (MTCNN: TensorFlow, 10-30 s here)."""
+        self.detector.warm_up()
+
     def find_faces(self, image: np.ndarray, settings: DetectionSettings | None = None) -> list[Face]:
         return self.detector.detect(check_image(image), settings or self.settings)
 

@@ -9,6 +9,7 @@ import hashlib
 import html
 import logging
 import re
+import threading
 
 import streamlit as st
 
@@ -224,11 +225,23 @@ def get_model() -> LoadedModel:
     return load_model()
 
 
+def _warm_up(predictor: EmotionPredictor) -> None:
+    try:
+        predictor.warm_up()
+    except Exception:  # the first photo that needs the detector says why, on its page
+        logging.getLogger(__name__).exception("warming up the %s detector failed", predictor.detector.name)
+
+
 @st.cache_resource(show_spinner=False)
 def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
-    """One predictor per detector and flip setting, shared by every session (MTCNN's network loads
-    on first use)."""
-    return EmotionPredictor(detector=detector, model=get_model(), flip=flip)
+    """One predictor per detector and flip setting, shared by every session.
+
+    MTCNN (TensorFlow) loads in a background thread from the first page view: loaded by the first
+    photo Haar misses, it stalled every session's uploads for 10-30 s (docs/RELIABILITY.md).
+    """
+    predictor = EmotionPredictor(detector=detector, model=get_model(), flip=flip)
+    threading.Thread(target=_warm_up, args=(predictor,), name=f"warm-up {detector}", daemon=True).start()
+    return predictor
 
 
 @st.cache_resource(show_spinner=False)

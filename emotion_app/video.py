@@ -63,6 +63,14 @@ def open_video(data: bytes) -> tuple[av.container.InputContainer, av.video.strea
     return container, stream, seconds
 
 
+def upright(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as players show it, BGR. Phones store a portrait clip as landscape frames plus a
+    rotation in the container (its display matrix), which decoding does not apply."""
+    image = frame.to_ndarray(format="bgr24")
+    turns = round(frame.rotation / 90) % 4  # counter-clockwise quarter turns, as np.rot90 counts
+    return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
+
+
 def face_rows(time_s: float, predictions: list[FacePrediction]) -> list[tuple]:
     return [(round(time_s, 3), i, *p.box, p.emotion, p.unsure, *(round(p.probabilities[e], 4) for e in EMOTIONS))
             for i, p in enumerate(predictions, start=1)]
@@ -91,7 +99,7 @@ def analyze_video(
                 time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
                 if time_s > MAX_SECONDS:  # a file that did not say how long it is
                     raise ImageError("video_too_long", limit=MAX_SECONDS)
-                image = shrink(frame.to_ndarray(format="bgr24"), VIDEO_SIDE)
+                image = shrink(upright(frame), VIDEO_SIDE)
                 if encoder is None:
                     encoder = output.add_stream("libx264", rate=rate)
                     # H.264 in yuv420p needs even sides

@@ -189,6 +189,31 @@ def test_fallback_runs_the_second_detector_only_when_the_first_finds_nothing(ast
     assert len(calls) == 1
 
 
+def test_warming_up_a_fallback_loads_both_detectors_and_nothing_else():
+    warmed = []
+
+    class Lazy:
+        def __init__(self, name):
+            self.name = name
+
+        def detect(self, image, settings):
+            raise AssertionError("warming up detects nothing")
+
+        def warm_up(self):
+            warmed.append(self.name)
+
+    FallbackDetector(Lazy("first"), Lazy("then")).warm_up()
+    assert warmed == ["first", "then"]
+    HaarDetector().warm_up()  # nothing to load
+
+
+def test_warming_up_mtcnn_builds_its_network():
+    detector = MtcnnDetector()
+    assert detector._network is None
+    detector.warm_up()
+    assert detector._network is not None
+
+
 def test_make_detector_names():
     assert [make_detector(n).name for n in ("haar", "mtcnn", "haar+mtcnn")] == ["haar", "mtcnn", "haar+mtcnn"]
     with pytest.raises(ValueError, match="unknown face detector"):

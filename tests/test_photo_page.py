@@ -207,3 +207,46 @@ def test_the_uploader_states_the_limits_the_app_enforces_and_why_others_are_refu
         assert f"{image_io.MIN_SIDE} px" in label and f"{image_io.MAX_PIXELS // 10**6} m" in label.lower()
         assert f"{image_io.MAX_BYTES // 2**20} M" in label and f"{video.MAX_SECONDS / 60:.0f} minutes" in label
         assert "HEIC" in label and "JPEG" in label.rsplit("HEIC", 1)[1]  # what to do instead
+
+
+def test_the_shared_predictor_warms_its_detector_up_in_the_background(random_model_path, monkeypatch):
+    """The first photo Haar missed used to load MTCNN while every session waited (10-30 s): the
+    page's shared predictor loads it in a thread of its own from the first page view, and the page
+    does not wait for it."""
+    import threading
+
+    from emotion_app import ui
+    from emotion_app.predictor import EmotionPredictor
+
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+    started, release = threading.Event(), threading.Event()
+
+    def slow_warm_up(self):
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(EmotionPredictor, "warm_up", slow_warm_up)
+    st.cache_resource.clear()
+    try:
+        predictor = ui.get_predictor("haar+mtcnn", True)  # returns while the warm-up still runs
+        assert started.wait(10) and not release.is_set()
+        assert predictor.detector.name == "haar+mtcnn"
+    finally:
+        release.set()
+        st.cache_resource.clear()
+
+
+def test_a_failed_warm_up_is_logged_not_raised(random_model_path, monkeypatch, caplog):
+    from emotion_app import ui
+    from emotion_app.predictor import EmotionPredictor
+
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+
+    def broken(self):
+        raise RuntimeError("no mtcnn today")
+
+    monkeypatch.setattr(EmotionPredictor, "warm_up", broken)
+    predictor = EmotionPredictor(detector="haar", model_path=random_model_path)
+    with caplog.at_level("ERROR"):
+        ui._warm_up(predictor)
+    assert "warming up the haar detector failed" in caplog.text

@@ -40,3 +40,17 @@ def test_gamma_and_noise_change_each_image_while_training_and_nothing_at_inferen
         per_image = np.abs(changed - images).mean(axis=(1, 2, 3))
         assert per_image.min() >= 0 and len(np.unique(per_image.round(3))) == 8  # one strength per image
         assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_augmentation_parts_are_the_chain_and_real_adds_photometric_parts():
+    from training.model import augmentation_layers
+
+    fer, real = augmentation_layers(1, "fer"), augmentation_layers(1, "real", erase=False)
+    assert list(fer) == ["flip", "shift", "tilt", "framing", "erase"]
+    assert list(real) == ["flip", "shift", "tilt", "framing", "brightness", "contrast", "gamma", "blur", "noise"]
+    assert [type(layer) for layer in build_augmentation(1, "real", erase=False).layers] == [type(v) for v in real.values()]
+    # the same seeds alone as in the chain: a part applied alone is the part that trained
+    faces = np.random.default_rng(0).integers(0, 256, (8, 48, 48, 1)).astype("float32")
+    alone = np.asarray(augmentation_layers(1, "real")["noise"](faces, training=True))
+    again = np.asarray(augmentation_layers(1, "real")["noise"](faces, training=True))
+    assert np.array_equal(alone, again) and not np.allclose(alone, faces)

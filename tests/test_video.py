@@ -57,6 +57,37 @@ def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predicto
     assert first.split(",")[1] == "1" and 300 > int(first.split(",")[4]) > 50  # face 1, a plausible width
 
 
+def with_display_rotation(data: bytes, clockwise: int) -> bytes:
+    """``data`` (an MP4 from ``make_mp4``) with its track's display matrix set to turn the frames
+    ``clockwise`` degrees, as phones write portrait clips (PyAV cannot write one)."""
+    import struct
+
+    cos, sin = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[clockwise]
+    data = bytearray(data)
+    box = data.find(b"tkhd")
+    # version/flags, created, modified, track id, reserved, duration (v0: 4-byte times), reserved, layer...volume
+    matrix = box + 4 + 4 + (32 if data[box + 4] == 1 else 20) + 8 + 8
+    data[matrix:matrix + 36] = struct.pack(">9i", cos << 16, sin << 16, 0, -sin << 16, cos << 16, 0, 0, 0, 1 << 30)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("clockwise", [90, 180, 270])
+def test_a_phone_clip_is_analysed_and_returned_the_way_up_it_plays(random_predictor, astronaut_bgr_module, clockwise):
+    portrait = np.full((640, 480, 3), 200, np.uint8)
+    portrait[64:576, :] = astronaut_bgr_module[:, 16:496]
+    stored = np.ascontiguousarray(np.rot90(portrait, clockwise // 90))  # what the phone's sensor wrote
+    clip = with_display_rotation(make_mp4([stored] * 4, codec="libx264"), clockwise)
+    with av.open(io.BytesIO(clip)) as check:  # the clip says how it plays
+        assert next(check.decode(video=0)).rotation % 360 == (-clockwise) % 360
+    result = analyze_video(clip, random_predictor, Painter())
+    assert result.frames == 4 and len(result.rows) == 4  # the upright astronaut's face, in every frame
+    x, y, w, h = result.rows[0][2:6]
+    assert 80 < y < 320 and 0 < x < x + w < 480  # in the top half of the portrait frame
+    with av.open(io.BytesIO(result.video)) as played:
+        frame = next(played.decode(video=0))
+        assert (frame.width, frame.height) == (480, 640) and frame.rotation == 0
+
+
 @pytest.mark.parametrize("format, codec", [("webm", "libvpx-vp9"), ("mov", "libx264")])
 def test_webm_and_mov_come_back_as_h264_mp4(random_predictor, format, codec):
     frames = [np.full((96, 128, 3), 40 + 10 * i, np.uint8) for i in range(6)]
