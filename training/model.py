@@ -118,7 +118,36 @@ class RandomNoise(PerImageRandom):
 AUGMENTATIONS = {
     "fer": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": False},
     "real": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": True},
+    # "real" split in two, for the one-epoch ablation (training/recipe.py "ablation-*")
+    "real-geometry": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": False},
+    "real-photometric": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": True},
 }
+
+
+def augmentation_layers(seed: int, kind: str = "fer", erase: bool = True) -> dict[str, layers.Layer]:
+    """Each part of an augmentation setting by name, in the order they apply (their seeds fixed, so
+    a part is the same alone as in the chain: benchmarks/augment_parts.py applies them one by one)."""
+    setting = AUGMENTATIONS[kind]
+    translate, zoom = setting["translate"], setting["zoom"]
+    parts = {
+        "flip": layers.RandomFlip("horizontal", seed=seed),
+        "shift": layers.RandomTranslation(translate, translate, fill_mode="reflect", seed=seed + 1),
+        "tilt": layers.RandomRotation(setting["rotate"], fill_mode="reflect", seed=seed + 2),
+        "framing": layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
+    }
+    if setting["photometric"]:
+        parts |= {
+            "brightness": layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 5),
+            "contrast": layers.RandomContrast(0.3, value_range=(0, 255), seed=seed + 6),
+            "gamma": RandomGamma(0.4, seed=seed + 7),
+            "blur": layers.RandomGaussianBlur(factor=1.0, kernel_size=3, sigma=(0.1, 1.0), value_range=(0, 255),
+                                              seed=seed + 8),
+            "noise": RandomNoise(6.0, seed=seed + 9),
+        }
+    if erase:
+        parts["erase"] = layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255),
+                                              seed=seed + 4)
+    return parts
 
 
 def build_augmentation(seed: int, kind: str = "fer", erase: bool = True) -> keras.Sequential:
@@ -128,24 +157,4 @@ def build_augmentation(seed: int, kind: str = "fer", erase: bool = True) -> kera
     Kept out of the served model: ``train.py`` stacks it in front of ``build_model()`` while
     training and saves the inner model alone.
     """
-    setting = AUGMENTATIONS[kind]
-    translate, zoom = setting["translate"], setting["zoom"]
-    augment = [
-        layers.RandomFlip("horizontal", seed=seed),
-        layers.RandomTranslation(translate, translate, fill_mode="reflect", seed=seed + 1),
-        layers.RandomRotation(setting["rotate"], fill_mode="reflect", seed=seed + 2),
-        layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
-    ]
-    if setting["photometric"]:
-        augment += [
-            layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 5),
-            layers.RandomContrast(0.3, value_range=(0, 255), seed=seed + 6),
-            RandomGamma(0.4, seed=seed + 7),
-            layers.RandomGaussianBlur(factor=1.0, kernel_size=3, sigma=(0.1, 1.0), value_range=(0, 255), seed=seed + 8),
-            RandomNoise(6.0, seed=seed + 9),
-        ]
-    if erase:
-        augment.append(
-            layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255), seed=seed + 4)
-        )
-    return keras.Sequential(augment, name="augmentation")
+    return keras.Sequential(list(augmentation_layers(seed, kind, erase).values()), name="augmentation")

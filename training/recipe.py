@@ -58,6 +58,11 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
     # The same at half the peak rate and 4 epochs, to move less far from the shipped weights.
     "real-photos-gentle": (Stage("gentle", 4, 1e-4, WIDER, 0.1, 0.3, augment="real"),),
+    # What each half of "real" does: one epoch of real-photos-gentle's first (its warm-up, to 1e-4)
+    # with the shipped model's augmentation, "real"'s wider framing and tilt alone, or its
+    # photometric changes alone. The gentle run's epoch 1 is the fourth arm, both halves together.
+    **{f"ablation-{name}": (Stage("one", 1, 1e-4, WIDER, 0.1, 0.3, augment=augment),)
+       for name, augment in (("fer", "fer"), ("geometry", "real-geometry"), ("photometric", "real-photometric"))},
     # A few minutes on this CPU: every step of the full recipe, widening included, at toy size.
     "quick": (
         Stage("quick1", 2, 1e-3, (8, 16, 32), erase=True),
