@@ -152,3 +152,15 @@ def test_each_stage_keeps_its_best_publictest_epoch_not_its_last(tmp_path, monke
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["best_epoch"] == 2 and state["best_val_accuracy"] == 0.50 and state["epochs_done"] == 3
     assert keras.saving.load_model(tmp_path / "best.keras").layers[0].bias.numpy().tolist() == [2.0]
+
+
+def test_every_recipe_stage_names_an_augmentation_that_exists():
+    from training.model import AUGMENTATIONS
+
+    stages = [stage for recipe in RECIPES.values() for stage in recipe]
+    assert all(stage.augment in AUGMENTATIONS for stage in stages)
+    ablation = {name: RECIPES[name][0] for name in RECIPES if name.startswith("ablation-")}
+    assert sorted(ablation) == ["ablation-fer", "ablation-geometry", "ablation-photometric"]
+    # the arms differ in their augmentation only
+    assert len({(s.epochs, s.learning_rate, s.widths, s.block_dropout, s.dense_dropout, s.erase)
+                for s in ablation.values()}) == 1
