@@ -49,14 +49,13 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             output = subprocess.run([sys.executable, "-c", f"WARM = {warm}\n" + CHILD], cwd=REPO, capture_output=True,
                                     text=True, check=True, env={**os.environ, "EMOTION_APP_RUNTIME": runtime})
-            lines = [json.loads(line) for line in output.stdout.strip().splitlines() if line.startswith("{")]
-            r = lines[0]
-            if warm:
-                rows.append([f"{runtime}, MTCNN warmed", run, "", "", "", f"+{lines[1]['warm_up']:.2f}",
-                             f"{lines[1]['rss_mb']:.0f}"])
-                continue
-            rows.append([runtime, run, f"{r['import']:.2f}", f"{r['load']:.2f}", f"{r['first']:.2f}",
-                         f"{r['total']:.2f}", f"{r['rss_mb']:.0f}"])
+            r, *warmed = [json.loads(line) for line in output.stdout.strip().splitlines() if line.startswith("{")]
+            if warmed:
+                rows.append([f"{runtime}, MTCNN warmed", run, "", "", "", f"+{warmed[0]['warm_up']:.2f}",
+                             f"{warmed[0]['rss_mb']:.0f}"])
+            else:
+                rows.append([runtime, run, f"{r['import']:.2f}", f"{r['load']:.2f}", f"{r['first']:.2f}",
+                             f"{r['total']:.2f}", f"{r['rss_mb']:.0f}"])
     print(f"Cold start, new process each run; {machine()}\n")
     print(table(["runtime", "run", "imports s", "model + cascade s", "first prediction s", "total s", "peak RSS MB"],
                 rows))
