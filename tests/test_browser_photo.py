@@ -37,6 +37,10 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         expect(page.get_by_text(tricky.name, exact=True)).to_be_visible()
         assert page.locator('a[href^="javascript"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
+        # The run ends (its progress bar goes) with every file's answer still on the page.
+        expect(page.get_by_text("Analysing", exact=False)).to_have_count(0, timeout=60_000)
+        expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+        expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible()
         page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"))
 
         # MTCNN chosen in the sidebar reads the same photo.
