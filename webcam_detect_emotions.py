@@ -41,7 +41,7 @@ ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()
 except ValueError as error:
-    st.error(f"{ui.text(language, 'ice_error')}: {error}")
+    st.error(ui.text(language, "ice_error", error=error))
     st.stop()
 
 # NOTE: one analyzer per browser session (its tracker and timeline are this viewer's own); the

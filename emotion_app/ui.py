@@ -111,7 +111,7 @@ TEXT: dict[str, dict[str, str]] = {
         "timeline": "Emotions over time (largest face)",
         "timeline_csv": "Download this session's timeline (CSV)",
         "timeline_full": "The timeline holds the session's first {rows:,} rows; later frames are not in the CSV.",
-        "ice_error": "The STUN/TURN configuration is invalid",
+        "ice_error": "The STUN/TURN configuration is invalid: {error}",
     },
     "fr": {
         "language": "Langue",
@@ -196,7 +196,7 @@ TEXT: dict[str, dict[str, str]] = {
         "timeline_csv": "Télécharger la chronologie de la session (CSV)",
         "timeline_full": "La chronologie garde les {rows:,} premières lignes de la session ; les images suivantes "
         "ne sont pas dans le CSV.",
-        "ice_error": "La configuration STUN/TURN est invalide",
+        "ice_error": "La configuration STUN/TURN est invalide : {error}",
     },
 }
 
@@ -465,6 +465,12 @@ def webrtc_translations(language: str) -> dict[str, str]:
     return {component_key: text(language, key) for component_key, key in keys.items()}
 
 
+def probability_label(emotion: str, probability: float, language: str) -> str:
+    """A probability bar's text, e.g. "😠 angry: 12%" (French sets a space before the colon)."""
+    colon = " :" if language == "fr" else ":"
+    return f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}{colon} {probability:.0%}"
+
+
 def face_panel(index: int, prediction: FacePrediction, language: str, large: bool = False) -> None:
     """Emoji, emotion, confidence, a bar per class, and the message for one face; ``large`` (the
     presentation view) keeps the emotion and the message, in type a room can read."""
@@ -483,7 +489,6 @@ def face_panel(index: int, prediction: FacePrediction, language: str, large: boo
                 st.caption(text(language, "unsure"))
             for emotion in EMOTIONS:
                 probability = prediction.probabilities[emotion]
-                st.progress(probability,
-                            text=f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}: {probability:.0%}")
+                st.progress(probability, text=probability_label(emotion, probability, language))
         # each face of a group photo gets the next phrasing, so a row of smiles does not read the same
         show_message(message_key(prediction.emotion, prediction.unsure), language, large=large, variant=index - 1)

@@ -250,3 +250,12 @@ def test_a_failed_warm_up_is_logged_not_raised(random_model_path, monkeypatch, c
     with caplog.at_level("ERROR"):
         ui._warm_up(predictor)
     assert "warming up the haar detector failed" in caplog.text
+
+
+def test_probability_bars_follow_each_language_s_punctuation():
+    """French puts a space before a colon, as the rest of the French page does; the bars once
+    read "colère: 12%"."""
+    from emotion_app import ui
+
+    assert ui.probability_label("angry", 0.123, "en") == "😠 angry: 12%"
+    assert ui.probability_label("angry", 0.123, "fr") == "😠 colère : 12%"

@@ -26,7 +26,9 @@ def test_invalid_ice_configuration_is_a_message(page, monkeypatch):
     monkeypatch.setenv("EMOTION_APP_ICE_SERVERS", "not json")
     page.run()
     assert not page.exception
-    assert "STUN/TURN configuration is invalid" in page.error[0].value
+    assert page.error[0].value.startswith("The STUN/TURN configuration is invalid: ")
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert page.error[0].value.startswith("La configuration STUN/TURN est invalide : ")
 
 
 def test_the_camera_component_speaks_french_wherever_it_shows_words():
