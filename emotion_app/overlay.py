@@ -134,7 +134,9 @@ class Painter:
         longer = max(canvas.shape[:2])
         thickness = max(2, longer // 320)
         text_size = max(12, longer // 40)
-        occupied = [p.box for p in predictions]  # faces, then each emoji once placed
+        # Faces and every label first, then each emoji once placed: an emoji looks for a spot that
+        # covers none of them (a label pushed inside its box by the photo's top edge included).
+        occupied = [p.box for p in predictions]
         for number, prediction in enumerate(predictions, start=1):
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
@@ -147,6 +149,9 @@ class Painter:
             label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
             label_y = y - label.shape[0] if y - label.shape[0] >= 0 else y + thickness
             _blend(canvas, label, x, label_y)
+            occupied.append((x, label_y, label.shape[1], label.shape[0]))
+        for prediction in predictions:
+            x, y, w, h = prediction.box
             size = max(16, min(w, h) // 3)
             spot = self._emoji_spot(canvas.shape, prediction.box, size, thickness, occupied)
             _blend(canvas, self.emoji(prediction.emotion, size), *spot)

@@ -20,7 +20,7 @@ from emotion_app.predictor import EmotionPredictor, FacePrediction
 @dataclass(frozen=True)
 class PhotoResult:
     annotated: np.ndarray  # BGR, at working size
-    predictions: list[FacePrediction]  # left to right, numbered from 1 on the image; boxes in its pixels
+    predictions: list[FacePrediction]  # in reading_order, numbered from 1 on the image; boxes in its pixels
     original_size: tuple[int, int]  # width, height as uploaded (after EXIF rotation)
 
     @property
@@ -29,6 +29,26 @@ class PhotoResult:
 
     def png(self) -> bytes:
         return encode_png(self.annotated)
+
+
+def reading_order(predictions: list[FacePrediction]) -> list[FacePrediction]:
+    """Row by row from the top, each row left to right, as a group photo's caption reads, so
+    "Face 1" in the panels is the face labelled 1 on the image whatever the faces' sizes.
+
+    A face joins the row above it when its centre lies within half the row's mean face height of
+    the row's mean centre: heads in one row of a class photo are never quite level.
+    """
+    rows: list[list[FacePrediction]] = []
+    for face in sorted(predictions, key=lambda p: p.box[1] + p.box[3] / 2):
+        centre = face.box[1] + face.box[3] / 2
+        if rows:
+            row = rows[-1]
+            row_centre = np.mean([p.box[1] + p.box[3] / 2 for p in row])
+            if abs(centre - row_centre) < np.mean([p.box[3] for p in row]) / 2:
+                row.append(face)
+                continue
+        rows.append([face])
+    return [face for row in rows for face in sorted(row, key=lambda p: p.box[0])]
 
 
 def analyze_photo(
@@ -41,9 +61,7 @@ def analyze_photo(
     """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image."""
     image, (width, height) = decode_photo(data)
     working = shrink(image)
-    # Left to right (then top to bottom), so "Face 1" in the panels is the face labelled 1 on the
-    # image and the order does not change with the faces' sizes.
-    predictions = sorted(predictor.predict(working, settings), key=lambda p: (p.box[0], p.box[1]))
+    predictions = reading_order(predictor.predict(working, settings))
     return PhotoResult(painter.draw(working, predictions, language, numbered=True), predictions, (width, height))
 
 

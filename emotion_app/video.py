@@ -18,6 +18,7 @@ import numpy as np
 from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
+from emotion_app.photo import reading_order
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
 VIDEO_TYPES = ("mp4", "webm", "mov")
@@ -106,7 +107,7 @@ def analyze_video(
                     encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
                     encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
                 if result.frames % every == 0:
-                    predictions = sorted(predictor.predict(image), key=lambda p: (p.box[0], p.box[1]))
+                    predictions = reading_order(predictor.predict(image))
                     result.rows += face_rows(time_s, predictions)
                     result.analysed += 1
                 annotated = painter.draw(image, predictions, language, numbered=True)

@@ -93,3 +93,30 @@ def test_emoji_never_covers_another_face_when_there_is_room(painter, monkeypatch
 def test_emoji_of_a_face_filling_the_photo_sits_at_the_top_not_on_the_mouth(painter, monkeypatch):
     (spot,) = emoji_spots(painter, monkeypatch, (300, 300), [(0, 0, 300, 300)])
     assert spot[1] == 0  # the old spot was inside the bottom right corner, over the mouth
+
+
+def placed_patches(painter, monkeypatch, shape, boxes, **draw_options):
+    """(x, y, w, h) of every patch blended: labels (wider than tall) and emoji (square)."""
+    import emotion_app.overlay as overlay
+
+    patches, original = [], overlay._blend
+
+    def record(canvas, bgra, x, y):
+        patches.append((x, y, bgra.shape[1], bgra.shape[0]))
+        original(canvas, bgra, x, y)
+
+    monkeypatch.setattr(overlay, "_blend", record)
+    rows = np.vstack([one_hot("happy")] * len(boxes))
+    painter.draw(np.zeros((*shape, 3), np.uint8), to_predictions(boxes, rows), **draw_options)
+    return patches
+
+
+@pytest.mark.parametrize("top", [2, 300])
+def test_an_emoji_never_covers_a_label(painter, monkeypatch, top):
+    """A row of faces at the top of a group photo: the labels go inside the boxes, and each
+    emoji once landed on its own label's text ("2. happy 😀00%")."""
+    boxes = [(20 + 160 * i, top, 72, 72) for i in range(8)]
+    patches = placed_patches(painter, monkeypatch, (640, 1280), boxes, numbered=True)
+    labels, emojis = [p for p in patches if p[2] != p[3]], [p for p in patches if p[2] == p[3]]
+    assert len(labels) == len(emojis) == len(boxes)
+    assert all(overlap(emoji, label) == 0 for emoji in emojis for label in labels)

@@ -53,7 +53,33 @@ def test_fifty_megapixel_photo_works(random_predictor, painter):
     assert result.original_size == (8000, 6250) and result.annotated.shape[:2] == (1600, 2048)
 
 
-def test_faces_are_numbered_left_to_right_and_exported(random_predictor, painter):
+def boxes_in(rows_of_boxes):
+    from emotion_app.predictor import to_predictions
+
+    boxes = [box for row in rows_of_boxes for box in row]
+    return boxes, to_predictions(boxes, np.full((len(boxes), 7), 1 / 7, np.float32))
+
+
+def test_a_group_photo_is_numbered_row_by_row_left_to_right():
+    """A class photo, two rows of four whose heads are not quite aligned: the numbers once ran
+    down the columns in whatever order the boxes' x happened to differ by a pixel (2, 3, 1, 4)."""
+    from emotion_app.photo import reading_order
+
+    back = [(40 + 150 * i + (i % 2) * 3, 60 + (i % 3) * 12, 70, 70) for i in range(4)]
+    front = [(38 + 150 * i - (i % 2) * 2, 200 - (i % 2) * 15, 80, 80) for i in range(4)]
+    boxes, predictions = boxes_in([front[::-1], back])  # any order in
+    assert [p.box for p in reading_order(predictions)] == back + front
+
+
+def test_faces_of_one_row_are_numbered_left_to_right():
+    from emotion_app.photo import reading_order
+
+    row = [(300, 110, 60, 60), (10, 100, 90, 90), (160, 90, 70, 70)]
+    _, predictions = boxes_in([row])
+    assert [p.box[0] for p in reading_order(predictions)] == [10, 160, 300]
+
+
+def test_faces_are_numbered_in_reading_order_and_exported(random_predictor, painter):
     import csv
     import io
     import json
@@ -61,12 +87,12 @@ def test_faces_are_numbered_left_to_right_and_exported(random_predictor, painter
     from pathlib import Path
 
     from emotion_app.labels import EMOTIONS
-    from emotion_app.photo import annotated_zip, face_rows, rows_csv, rows_json
+    from emotion_app.photo import annotated_zip, face_rows, reading_order, rows_csv, rows_json
 
     collage = (Path(__file__).resolve().parents[1] / "assets" / "examples" / "collage.jpg").read_bytes()
     result = analyze_photo(collage, random_predictor, painter)
-    lefts = [face.box[0] for face in result.predictions]
-    assert len(lefts) == 4 and lefts == sorted(lefts)  # not largest first: stable, findable numbers
+    # not largest first: the numbers read as a page does, stable and findable
+    assert len(result.predictions) == 4 and result.predictions == reading_order(result.predictions)
     results = [("collage.jpg", result), ("collage.jpg", result)]
     rows = face_rows(results)
     assert [(r["file"], r["face"]) for r in rows[:4]] == [("collage.jpg", i) for i in range(1, 5)]
