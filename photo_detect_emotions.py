@@ -82,7 +82,7 @@ for i, (name, data) in enumerate(files, start=1):
         ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}")
         continue
     try:
-        result = analyze_photo(data, predictor, painter, settings, language)
+        result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)
         show_photo(i, name, result)
     except ImageError as error:
         st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))

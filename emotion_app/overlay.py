@@ -127,9 +127,12 @@ class Painter:
         language: str = "en",
         show_confidence: bool = True,
         numbered: bool = False,
+        numbers_only: bool = False,
     ) -> np.ndarray:
         """A copy of the BGR ``image`` with each face boxed, labelled and given its emoji; with
-        ``numbered``, labels start with the face's number (1, 2, ...) in ``predictions``' order."""
+        ``numbered``, labels start with the face's number (1, 2, ...) in ``predictions``' order.
+        ``numbers_only`` (the presentation view, whose panels show each emotion in large type)
+        labels each face with its number alone, in type big enough to read across a room."""
         canvas = image.copy()
         longer = max(canvas.shape[:2])
         thickness = max(2, longer // 320)
@@ -141,12 +144,15 @@ class Painter:
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
             cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
-            text = display_name(prediction.emotion, language) + ("?" if prediction.unsure else "")
-            text = f"{number}. {text}" if numbered else text
-            if show_confidence:
-                text = f"{text} {prediction.confidence:.0%}"
-            # Scale the label with the face too, so small faces in a big photo keep small labels.
-            label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
+            if numbers_only:
+                label = self.label(str(number), max(16, min(longer // 25, h // 2)), prediction.emotion)
+            else:
+                text = display_name(prediction.emotion, language) + ("?" if prediction.unsure else "")
+                text = f"{number}. {text}" if numbered else text
+                if show_confidence:
+                    text = f"{text} {prediction.confidence:.0%}"
+                # Scale the label with the face too, so small faces in a big photo keep small labels.
+                label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
             label_y = y - label.shape[0] if y - label.shape[0] >= 0 else y + thickness
             _blend(canvas, label, x, label_y)
             occupied.append((x, label_y, label.shape[1], label.shape[0]))

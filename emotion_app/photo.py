@@ -57,12 +57,15 @@ def analyze_photo(
     painter: Painter,
     settings: DetectionSettings | None = None,
     language: str = "en",
+    numbers_only: bool = False,
 ) -> PhotoResult:
-    """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image."""
+    """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image.
+    ``numbers_only``: faces labelled by their number alone, for the presentation view."""
     image, (width, height) = decode_photo(data)
     working = shrink(image)
     predictions = reading_order(predictor.predict(working, settings))
-    return PhotoResult(painter.draw(working, predictions, language, numbered=True), predictions, (width, height))
+    annotated = painter.draw(working, predictions, language, numbered=True, numbers_only=numbers_only)
+    return PhotoResult(annotated, predictions, (width, height))
 
 
 FACE_FIELDS = ("file", "face", "x", "y", "width", "height", "emotion", "unsure", "confidence", *EMOTIONS)

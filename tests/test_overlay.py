@@ -120,3 +120,15 @@ def test_an_emoji_never_covers_a_label(painter, monkeypatch, top):
     labels, emojis = [p for p in patches if p[2] != p[3]], [p for p in patches if p[2] == p[3]]
     assert len(labels) == len(emojis) == len(boxes)
     assert all(overlap(emoji, label) == 0 for emoji in emojis for label in labels)
+
+
+def test_numbers_only_labels_are_big_enough_for_a_projector(painter, monkeypatch):
+    """In the presentation view the panels carry each face's emotion in large type, so the picture
+    needs only the face's number, big: "2. happy 100%" on an 80-px face of a 1280x720 photo was 16
+    px tall, 10 px once the page had shrunk the picture onto a projected screen."""
+    boxes = [(155, 200, 80, 80), (597, 62, 65, 66)]
+    full = placed_patches(painter, monkeypatch, (720, 1280), boxes, numbered=True)[:2]  # the labels come first
+    monkeypatch.undo()
+    short = placed_patches(painter, monkeypatch, (720, 1280), boxes, numbered=True, numbers_only=True)[:2]
+    assert all(s[3] >= 2 * f[3] for s, f in zip(short, full, strict=True))  # twice as tall at least
+    assert all(s[2] < f[2] for s, f in zip(short, full, strict=True))  # and narrower: neighbours stay clear

@@ -146,3 +146,9 @@ def test_a_small_file_that_decodes_huge_stays_under_500_mb(random_model_path):
     assert done.returncode == 0, done.stderr[-2000:]
     kilobytes, grew_mb, size = done.stdout.split(maxsplit=2)
     assert int(kilobytes) < 200 and int(grew_mb) < 500 and size.strip() == "(8000, 7900)"
+
+
+def test_the_presentation_view_draws_numbers_only(random_predictor, painter, astronaut_jpeg):
+    full = analyze_photo(astronaut_jpeg, random_predictor, painter)
+    short = analyze_photo(astronaut_jpeg, random_predictor, painter, numbers_only=True)
+    assert short.predictions == full.predictions and not np.array_equal(short.annotated, full.annotated)
