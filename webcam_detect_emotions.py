@@ -36,7 +36,8 @@ presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
     st.write(ui.text(language, "webcam_intro"))
-predictor, painter = ui.load_resources(language, detector, flip=False)  # one pass a face: live speed
+# one pass a face, on the int8 twin: live speed
+predictor, painter = ui.load_resources(language, detector, flip=False, quantized=True)
 ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()

@@ -32,6 +32,10 @@ def main() -> None:
         "ours (single pass)": summarize(test.y, predict_probabilities(model, test.x).argmax(axis=1)),
         "ours (flip TTA)": summarize(test.y, predict_probabilities(model, test.x, flip=True).argmax(axis=1)),
     }
+    # the form the webcam page serves: the int8 twin, one pass
+    int8 = load_model(runtime="litert-int8")
+    int8_p = np.concatenate([int8.probabilities(batch) for batch in np.array_split(test.x, 16)])
+    results["ours, int8 twin (webcam, single pass)"] = summarize(test.y, int8_p.argmax(axis=1))
     missing = FerPeer.available()
     if missing is None:
         peer = FerPeer()

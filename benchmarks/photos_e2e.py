@@ -1,6 +1,7 @@
 """Whole photos end to end: is the largest face found, and is its emotion right? Ours vs fer.
 
     python benchmarks/photos_e2e.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras,B.keras]
+                                    [--quantized]
 
 Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-only: the variants
 are written under benchmarks/out/, which git ignores, never into the project):
@@ -179,11 +180,14 @@ def main() -> None:
     parser.add_argument("--model", default=None,
                         help="other .keras models, comma-separated (default: the shipped one); each is scored on "
                              "the same detections, and with more than one only the photo default's rows are kept")
+    parser.add_argument("--quantized", action="store_true",
+                        help="classify with each model's int8 twin (the webcam page's form) instead of float32")
     args = parser.parse_args()
     if not (PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
     paths = args.model.split(",") if args.model else [None]
-    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model()) for path in paths]
+    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model(quantized=args.quantized),
+                                   quantized=args.quantized) for path in paths]
     default_rows = tuple(row for row in ROWS if row.detectors == ("haar", "mtcnn") and not row.align)
     rows = ROWS if len(paths) == 1 else default_rows
     detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}

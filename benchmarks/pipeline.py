@@ -7,8 +7,9 @@ Paths timed on each saved frame, alternating in rounds within one session:
 - photo: ``EmotionPredictor()`` (the photo page's defaults: Haar then MTCNN, mirror averaging) +
   ``Painter.draw``;
 - live: ``LiveAnalyzer.process`` as the webcam page runs it with its default Haar detector (full
-  detection every 3rd frame, tracked boxes re-classified in between, one classifier pass a face,
-  smoothing, drawing), and the same with MTCNN chosen in the sidebar (full detection every 8th frame);
+  detection every 3rd frame, tracked boxes re-classified in between, one classifier pass a face on
+  the int8 twin, smoothing, drawing), and the same with MTCNN chosen in the sidebar (full detection
+  every 8th frame);
 - fer: ``FER().detect_emotions`` (no drawing), in its own environment (README.md).
 
 Times are mean / p95 in ms: a live path mixes cheap tracked frames with full detections, so its
@@ -28,6 +29,7 @@ from common import OUT, FerPeer, machine, save_frames, table, time_calls
 
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LiveAnalyzer, LiveOptions
+from emotion_app.model import load_model
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor
 
@@ -64,8 +66,8 @@ def main() -> None:
     frames = save_frames(OUT / "frames")
     painter = Painter()
     photo = EmotionPredictor()
-    model = photo.model  # one model for every path, as the pages share it
-    predictors = {name: EmotionPredictor(detector=name, model=model, flip=False) for name in LIVE_PATHS}
+    live_model = load_model(quantized=True)  # the webcam page's form of the model
+    predictors = {name: EmotionPredictor(detector=name, model=live_model, flip=False) for name in LIVE_PATHS}
     missing = FerPeer.available()
     peer = FerPeer() if missing is None else None
     rows = []

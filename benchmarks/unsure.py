@@ -79,7 +79,7 @@ def main() -> None:
     print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) and with none: "
           "neutral faces asked a negative question, truly negative faces asked one, faces unsure\n")
     mirrored = EmotionPredictor(detector="haar", model=model, flip=True)
-    passes = {"webcam (one pass)": model.probabilities,
+    passes = {"webcam (one pass, int8 twin)": load_model(args.model, quantized=True).probabilities,
               "photos (face and mirror image averaged)": mirrored.probabilities}
     private_rows = []
     for name, classify in passes.items():

@@ -25,7 +25,11 @@ HOW_TO_GET = (
 )
 
 
-RUNTIMES = ("auto", "litert", "tensorflow")
+RUNTIMES = ("auto", "litert", "litert-int8", "tensorflow")
+# Each LiteRT twin: its metadata key and the suffix that replaces ".keras". The float32 twin gives the
+# .keras file's outputs to 1e-4; the int8 one (full-integer quantised, `training.export --int8`) is
+# 4x faster per face and keeps the class of 97% or more of the PublicTest faces (benchmarks/classifier.py).
+TWINS = {"litert": ("tflite", ".tflite"), "litert-int8": ("tflite_int8", ".int8.tflite")}
 log = logging.getLogger(__name__)
 
 
@@ -106,22 +110,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def twin_path(model_path: Path) -> Path:
-    """Where the TFLite twin of a ``.keras`` model lives: beside it (``training.export --twin``)."""
-    return Path(model_path).with_suffix(".tflite")
+def twin_path(model_path: Path, runtime: str = "litert") -> Path:
+    """Where a TFLite twin of a ``.keras`` model lives: beside it (``training.export --twin``/``--int8``)."""
+    return Path(model_path).with_suffix(TWINS[runtime][1])
 
 
-def paired_twin(path: Path, metadata: dict) -> tuple[LiteRTInference | None, str]:
-    """LiteRT on the TFLite twin if there is one made from this very ``.keras`` file, else why not.
+def paired_twin(path: Path, metadata: dict, runtime: str = "litert") -> tuple[LiteRTInference | None, str]:
+    """LiteRT on the ``runtime`` twin if there is one made from this very ``.keras`` file, else why not.
 
     The twin is trusted only if the metadata records the SHA-256 of the ``.keras`` file it was
     converted from (and parity-checked against, see ``training/export.py``), so retraining without
     re-exporting falls back to the slower but always-correct path instead of serving stale weights.
     """
-    twin = twin_path(path)
+    twin = twin_path(path, runtime)
     if not twin.is_file():
         return None, f"there is no {twin.name}"
-    if metadata.get("tflite", {}).get("keras_sha256") != sha256_file(path):
+    if metadata.get(TWINS[runtime][0], {}).get("keras_sha256") != sha256_file(path):
         return None, f"{twin.name} was not made from this {path.name}"
     try:
         return LiteRTInference(twin), ""
@@ -188,12 +192,13 @@ def load_metadata(model_path: Path) -> dict:
         raise ModelError(f"model metadata {path} is unreadable: {error}") from None
 
 
-def load_model(path: str | Path | None = None, runtime: str | None = None) -> LoadedModel:
+def load_model(path: str | Path | None = None, runtime: str | None = None, quantized: bool = False) -> LoadedModel:
     """Load the model and check it against the contract (shapes, labels in FER2013 order).
 
-    ``runtime`` (default ``$EMOTION_APP_RUNTIME``, else "auto"): "auto" serves the paired TFLite twin
-    through LiteRT when there is one (see ``paired_twin``) and the ``.keras`` through TensorFlow
-    otherwise; "litert" and "tensorflow" insist on one.
+    ``runtime`` (default ``$EMOTION_APP_RUNTIME``, else "auto"): "auto" serves a paired TFLite twin
+    through LiteRT when there is one (see ``paired_twin``; with ``quantized``, the int8 twin first)
+    and the ``.keras`` through TensorFlow otherwise; "litert", "litert-int8" and "tensorflow"
+    insist on one.
     """
     path = Path(path) if path is not None else default_model_path()
     runtime = runtime or os.environ.get("EMOTION_APP_RUNTIME", "auto")
@@ -205,13 +210,18 @@ def load_model(path: str | Path | None = None, runtime: str | None = None) -> Lo
     labels = metadata.get("labels", list(EMOTIONS))
     if list(labels) != list(EMOTIONS):
         raise ModelError(f"Model metadata lists labels {labels}, expected {list(EMOTIONS)} in that order")
-    if runtime != "tensorflow":
-        twin, problem = paired_twin(path, metadata)
+    twins = [runtime] if runtime in TWINS else (["litert-int8", "litert"] if quantized else ["litert"])
+    problems = []
+    for twin_runtime in twins if runtime != "tensorflow" else []:
+        twin, problem = paired_twin(path, metadata, twin_runtime)
         if twin is not None:
-            return LoadedModel(path, metadata, twin, "litert")
-        if runtime == "litert":
-            raise ModelError(f"LiteRT cannot run {path.name}: {problem}. Run `python -m training.export --twin`.")
+            return LoadedModel(path, metadata, twin, twin_runtime)
+        problems.append(problem)
+    if runtime in TWINS:
+        flag = "--int8" if runtime == "litert-int8" else "--twin"
+        raise ModelError(f"LiteRT cannot run {path.name}: {problems[0]}. Run `python -m training.export {flag}`.")
+    if problems:
         # A warning: TensorFlow is 3x slower per face and costs seconds of start-up and ~600 MB more.
-        log.warning("serving %s with TensorFlow, not LiteRT: %s", path.name, problem)
+        log.warning("serving %s with TensorFlow, not LiteRT: %s", path.name, "; ".join(problems))
     model = load_keras(path)
     return LoadedModel(path, metadata, compile_inference(model), "tensorflow", keras_model=model)

@@ -64,6 +64,18 @@ def model_with_twin(random_model_path, random_export, tmp_path) -> Path:
     return copy
 
 
+@pytest.fixture
+def model_with_int8_twin(model_with_twin, random_export) -> Path:
+    """``model_with_twin`` with an int8 twin paired too, as `export --int8` does (its PublicTest
+    check waived: a random network's near-uniform outputs change class under any rounding)."""
+    from training.export import export_int8, write_int8_twin
+
+    faces = np.random.default_rng(1).integers(0, 256, (16, 48, 48, 1)).astype(np.float32)
+    tflite = export_int8(random_export[0], model_with_twin.parent / "int8.tflite", faces)
+    write_int8_twin(model_with_twin, tflite, faces, np.zeros(16, int), min_agreement=0.0, max_loss=1.0)
+    return model_with_twin
+
+
 @pytest.fixture(scope="session")
 def random_predictor(random_model_path):
     from emotion_app.predictor import EmotionPredictor

@@ -144,3 +144,29 @@ def test_falling_back_to_tensorflow_is_a_warning(random_model_path, caplog):
     with caplog.at_level("WARNING", logger="emotion_app.model"):
         model = load_model(random_model_path)
     assert model.runtime == "tensorflow" and "not LiteRT" in caplog.text
+
+
+@pytest.mark.slow
+def test_the_quantized_form_is_the_int8_twin_and_the_default_stays_float32(model_with_int8_twin):
+    assert load_model(model_with_int8_twin, quantized=True).runtime == "litert-int8"
+    assert load_model(model_with_int8_twin).runtime == "litert"
+    assert load_model(model_with_int8_twin, runtime="litert-int8").runtime == "litert-int8"
+    faces = np.random.default_rng(3).integers(0, 256, (5, 48, 48, 1)).astype(np.uint8)
+    probabilities = load_model(model_with_int8_twin, quantized=True).probabilities(faces)
+    assert probabilities.shape == (5, 7) and np.allclose(probabilities.sum(axis=1), 1, atol=0.02)
+
+
+@pytest.mark.slow
+def test_a_stale_int8_twin_gives_way_to_the_float32_one(model_with_int8_twin):
+    metadata = json.loads(model_with_int8_twin.with_suffix(".json").read_text())
+    metadata["tflite_int8"]["keras_sha256"] = "0" * 64
+    model_with_int8_twin.with_suffix(".json").write_text(json.dumps(metadata))
+    assert load_model(model_with_int8_twin, quantized=True).runtime == "litert"
+    with pytest.raises(ModelError, match="not made from.*training.export --int8"):
+        load_model(model_with_int8_twin, runtime="litert-int8")
+
+
+def test_without_any_twin_the_quantized_form_is_tensorflow_too(random_model_path):
+    assert load_model(random_model_path, quantized=True).runtime == "tensorflow"
+    with pytest.raises(ModelError, match="there is no emotion_cnn.int8.tflite"):
+        load_model(random_model_path, runtime="litert-int8")

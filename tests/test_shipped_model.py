@@ -40,6 +40,35 @@ def test_the_app_serves_the_tflite_twin_of_this_exact_model():
     assert load_model(SHIPPED_MODEL).runtime == "litert"
 
 
+def test_the_webcam_s_int8_twin_is_paired_with_this_exact_model():
+    from emotion_app.model import load_model, sha256_file, twin_path
+    from training.export import INT8_AGREEMENT, INT8_MAX_LOSS
+
+    recorded = json.loads(METADATA.read_text())["tflite_int8"]
+    assert recorded["keras_sha256"] == sha256_file(SHIPPED_MODEL), (
+        "models/emotion_cnn.int8.tflite was made from another .keras: run `python -m training.export --int8`"
+    )
+    assert recorded["publictest_agreement"] >= INT8_AGREEMENT
+    assert recorded["publictest_accuracy_float32"] - recorded["publictest_accuracy"] <= INT8_MAX_LOSS
+    assert twin_path(SHIPPED_MODEL, "litert-int8").stat().st_size < 3 * 2**20
+    assert load_model(SHIPPED_MODEL, quantized=True).runtime == "litert-int8"
+
+
+@pytest.mark.slow
+def test_recorded_int8_agreement_is_real():
+    if not SHARED_DATA.exists():
+        skip_or_fail(f"{SHARED_DATA} not present: the int8 check needs FER2013")
+    from emotion_app.model import load_model
+    from training.data import load_fer2013_csv
+
+    public = load_fer2013_csv(SHARED_DATA).split("PublicTest")
+    recorded = json.loads(METADATA.read_text())["tflite_int8"]
+    int8 = load_model(SHIPPED_MODEL, runtime="litert-int8").probabilities(public.x).argmax(axis=1)
+    float32 = load_model(SHIPPED_MODEL, runtime="litert").probabilities(public.x).argmax(axis=1)
+    assert abs(np.mean(int8 == float32) - recorded["publictest_agreement"]) < 1e-3
+    assert abs(np.mean(int8 == public.y) - recorded["publictest_accuracy"]) < 1e-3
+
+
 def test_the_astronaut_smiles(shipped_predictor, astronaut_bgr):
     faces = shipped_predictor.predict(astronaut_bgr)
     assert len(faces) == 1 and faces[0].emotion == "happy"

@@ -2,6 +2,7 @@
 
     python -m training.export --out-dir models/export
     python -m training.export --twin      # also the app's TFLite twin, models/emotion_cnn.tflite
+    python -m training.export --int8      # and its int8 twin, models/emotion_cnn.int8.tflite (needs FER2013)
 
 The SavedModel has two signatures over the same weights: ``serving_default`` takes float32
 ``(N, 48, 48, 1)`` faces with values 0..255, ``serving_uint8`` takes the same as uint8. Both return
@@ -10,6 +11,12 @@ The SavedModel has two signatures over the same weights: ``serving_default`` tak
 ``--twin`` copies the TFLite file beside the ``.keras`` model, after checking both give the same
 outputs, and records the ``.keras`` file's SHA-256 in the metadata: the app then classifies faces
 with LiteRT (3x faster per face) and falls back to TensorFlow if the two files ever drift apart.
+
+``--int8`` also writes a full-integer quantised twin (weights and activations int8, float input and
+output; its scales fitted on Training faces), another 4x faster on a CPU with int8 dot products.
+Quantising changes some outputs, so it is checked on PublicTest instead of to 1e-4: it must keep the
+class of INT8_AGREEMENT of the faces and lose at most INT8_MAX_LOSS accuracy. The webcam page
+serves it; the photo page keeps the float32 twin (``emotion_app.model.load_model(quantized=...)``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from emotion_app.model import DEFAULT_MODEL
 REPO = Path(__file__).resolve().parents[1]
 BATCH_SHAPE = (None, *FACE_SHAPE)
 TWIN_TOLERANCE = 1e-4  # largest probability difference accepted between the twin and the .keras
+INT8_AGREEMENT = 0.97  # least share of PublicTest faces whose class the int8 twin keeps (shipped: 0.978)
+INT8_MAX_LOSS = 0.005  # most PublicTest accuracy it may lose (shipped: 0.0028)
+INT8_CALIBRATION_FACES = 400  # Training faces that fit its activation scales
 
 
 def parity_faces(count: int = 64, seed: int = 0):
@@ -87,6 +97,62 @@ def export_tflite(saved_model_dir: Path, path: Path) -> Path:
     return path
 
 
+def export_int8(saved_model_dir: Path, path: Path, faces) -> Path:
+    """A full-integer TFLite model (int8 weights and activations, float32 input and output), its
+    activation ranges fitted on ``faces`` (Training faces: never the faces it is checked on)."""
+    import numpy as np
+    import tensorflow as tf
+
+    faces = np.asarray(faces, np.float32)
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=["serving_default"])
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([faces[i:i + 1]] for i in range(len(faces)))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.float32
+    path.write_bytes(converter.convert())
+    return path
+
+
+def write_int8_twin(model_path: Path, tflite: Path, faces, labels, min_agreement: float = INT8_AGREEMENT,
+                    max_loss: float = INT8_MAX_LOSS) -> dict:
+    """Copy the int8 ``tflite`` beside ``model_path`` if, on ``faces`` (PublicTest), it keeps the
+    .keras file's class for ``min_agreement`` of them and loses at most ``max_loss`` accuracy."""
+    import shutil
+
+    import numpy as np
+
+    from emotion_app.model import LiteRTInference, load_model, sha256_file, twin_path
+    from training.metadata import write_metadata
+
+    faces, labels = np.asarray(faces, np.float32), np.asarray(labels)
+    expected = load_model(model_path, runtime="tensorflow").probabilities(faces).argmax(axis=1)
+    run = LiteRTInference(tflite)
+    got = np.concatenate([run(faces[i:i + 256]) for i in range(0, len(faces), 256)]).argmax(axis=1)
+    check = {"publictest_agreement": round(float(np.mean(got == expected)), 4),
+             "publictest_accuracy": round(float(np.mean(got == labels)), 4),
+             "publictest_accuracy_float32": round(float(np.mean(expected == labels)), 4)}
+    loss = check["publictest_accuracy_float32"] - check["publictest_accuracy"]
+    if check["publictest_agreement"] < min_agreement or loss > max_loss:
+        raise ValueError(f"{tflite} strays too far from {model_path}: {check}")
+    twin = twin_path(model_path, "litert-int8")
+    shutil.copyfile(tflite, twin)
+    write_metadata(model_path, tflite_int8={"file": twin.name, "keras_sha256": sha256_file(model_path), **check})
+    return check
+
+
+def int8_from_data(model_path: Path, saved_model: Path, out_dir: Path, data: Path) -> dict:
+    """The int8 twin of ``model_path``: scales fitted on seeded Training faces, checked on PublicTest."""
+    import numpy as np
+
+    from training.data import load_fer2013_csv
+
+    faces = load_fer2013_csv(data)
+    training, public = faces.split("Training"), faces.split("PublicTest")
+    chosen = np.random.default_rng(0).choice(len(training.x), INT8_CALIBRATION_FACES, replace=False)
+    tflite = export_int8(saved_model, out_dir / "emotion_cnn.int8.tflite", training.x[chosen])
+    return write_int8_twin(model_path, tflite, public.x, public.y)
+
+
 def export_all(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
     from emotion_app.model import load_model
 
@@ -102,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--out-dir", type=Path, default=REPO / "models" / "export")
     parser.add_argument("--twin", action="store_true", help="also put the TFLite file beside the model for the app")
+    parser.add_argument("--int8", action="store_true", help="also its int8 twin, checked on PublicTest")
+    parser.add_argument("--data", type=Path, default=None, help="FER2013 CSV for --int8 (default: ../shared/data)")
     args = parser.parse_args(argv)
     from emotion_app.model import ModelError
+    from training.data import DEFAULT_DATA
 
     try:
         saved_model, tflite = export_all(args.model, args.out_dir)
@@ -111,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.twin:
             difference = write_twin(args.model, tflite)
             print(f"wrote the app's TFLite twin beside {args.model} (max difference {difference:.1e})")
-    except (ModelError, ValueError, RuntimeError) as error:  # RuntimeError: LiteRT could not read the file
+        if args.int8:
+            check = int8_from_data(args.model, saved_model, args.out_dir, args.data or DEFAULT_DATA)
+            print(f"wrote the int8 twin beside {args.model} ({check})")
+    except (ModelError, ValueError, RuntimeError, OSError) as error:  # RuntimeError: LiteRT could not read a file
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
