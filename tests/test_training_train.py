@@ -33,6 +33,12 @@ def test_one_command_runs_every_stage_then_resumes_without_redoing_any(tiny_csv,
     assert metadata["training"]["recipe_stages"] == ["toy1", "toy2"] and metadata["training"]["total_epochs"] == 2
     assert {"PublicTest", "PrivateTest"} <= set(metadata["metrics"]) and (run_dir / "EVALUATION.md").is_file()
     assert metadata["tflite"]["file"] == "model.tflite" and (run_dir / "model.tflite").is_file()
+    # The webcam's int8 twin, or why there is none (a toy network may change class when rounded).
+    from emotion_app.model import load_model
+
+    paired = "keras_sha256" in metadata["tflite_int8"]
+    assert paired or "strays too far" in metadata["tflite_int8"]["refused"]
+    assert load_model(run_dir / "model.keras", quantized=True).runtime == ("litert-int8" if paired else "litert")
     log = (run_dir / "train.log").read_text()
     assert "widened" in log and log.count("toy2 epoch 1/1") == 1
 
@@ -91,12 +97,20 @@ def test_ship_refuses_a_worse_model_and_writes_fresh_metadata(tiny_csv, tmp_path
 
     run_dir, target = tmp_path / "run", tmp_path / "models" / "emotion_cnn.keras"
     assert main(toy_args(tiny_csv, run_dir)) == 0
+    from emotion_app.model import twin_path
+
+    twin_path(target, "litert-int8").parent.mkdir(parents=True)
+    twin_path(target, "litert-int8").write_bytes(b"the int8 twin of the model shipped before")
     shipped = ship(run_dir, target, docs=tmp_path / "docs")
     assert target.with_suffix(".tflite").is_file() and (tmp_path / "docs" / "EVALUATION.md").is_file()
     assert "calibration_bias" in shipped["training"] and "teacher" not in shipped["training"]
     from emotion_app.model import load_model
 
     assert load_model(target).runtime == "litert"  # the twin is paired with the copied file
+    # the run's int8 twin, paired with the copied file too, or none at all: never the old one
+    expected = "litert-int8" if "tflite_int8" in shipped else "litert"
+    assert load_model(target, quantized=True).runtime == expected
+    assert twin_path(target, "litert-int8").is_file() == (expected == "litert-int8")
 
     # A run scoring lower on PublicTest than what is shipped is refused.
     better = json.loads(target.with_suffix(".json").read_text())

@@ -148,7 +148,8 @@ def int8_from_data(model_path: Path, saved_model: Path, out_dir: Path, data: Pat
 
     faces = load_fer2013_csv(data)
     training, public = faces.split("Training"), faces.split("PublicTest")
-    chosen = np.random.default_rng(0).choice(len(training.x), INT8_CALIBRATION_FACES, replace=False)
+    chosen = np.random.default_rng(0).choice(len(training.x), min(INT8_CALIBRATION_FACES, len(training.x)),
+                                             replace=False)
     tflite = export_int8(saved_model, out_dir / "emotion_cnn.int8.tflite", training.x[chosen])
     return write_int8_twin(model_path, tflite, public.x, public.y)
 

@@ -3,7 +3,7 @@
     python -m training.ship runs/NAME [--force]
 
 Refuses a run whose model scores lower on PublicTest than the shipped one (PrivateTest is never
-compared: it is the test set). Copies the run's ``model.keras`` and its TFLite twin to
+compared: it is the test set). Copies the run's ``model.keras`` and its TFLite twins to
 ``models/emotion_cnn.*`` with fresh metadata (the run's own, never merged with the old model's),
 and writes docs/EVALUATION.md for it.
 """
@@ -46,6 +46,14 @@ def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", forc
     shutil.copyfile(twin_path(model), twin_path(target))
     fresh = {**metadata, "model_file": target.name, "shipped_from": str(run_dir),
              "tflite": {**metadata["tflite"], "file": twin_path(target).name, "keras_sha256": sha256_file(target)}}
+    # The int8 twin goes with it if the run made one; an old one must not stay behind (it would not
+    # be served, its hash being another model's, but it would mislead whoever reads models/).
+    int8, target_int8 = twin_path(model, "litert-int8"), twin_path(target, "litert-int8")
+    target_int8.unlink(missing_ok=True)
+    if "keras_sha256" in metadata.get("tflite_int8", {}) and int8.is_file():
+        shutil.copyfile(int8, target_int8)
+        fresh["tflite_int8"] = {**metadata["tflite_int8"], "file": target_int8.name,
+                                "keras_sha256": sha256_file(target)}
     target.with_suffix(".json").write_text(json.dumps(fresh, indent=2) + "\n")
     data = Path(metadata["training"]["settings"]["data"])
     write_evaluation(target, data, docs, metadata=False)

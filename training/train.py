@@ -225,10 +225,28 @@ def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str])
     if "tflite" not in load_metadata(model):
         _, tflite = export_all(model, run_dir / "export")
         write_twin(model, tflite)
+    if "tflite_int8" not in load_metadata(model):
+        write_int8_or_why_not(model, run_dir / "export", Path(settings.data))
     metrics = load_metadata(model)["metrics"]
     log.info("%s: PublicTest %.4f, PrivateTest %.4f (reported, never used to choose)", model,
              metrics["PublicTest"]["accuracy"], metrics["PrivateTest"]["accuracy"])
     return model
+
+
+def write_int8_or_why_not(model: Path, export_dir: Path, data: Path) -> None:
+    """The webcam's int8 twin beside ``model``; if it strays too far from it on PublicTest (a toy
+    run), the metadata says so and the webcam serves the float32 twin."""
+    from training.export import export_all, int8_from_data
+    from training.metadata import write_metadata
+
+    saved_model = export_dir / "saved_model" / "1"
+    if not saved_model.is_dir():
+        saved_model, _ = export_all(model, export_dir)
+    try:
+        log.info("%s: int8 twin %s", model, int8_from_data(model, saved_model, export_dir, data))
+    except ValueError as error:
+        log.warning("%s: no int8 twin: %s", model, error)
+        write_metadata(model, tflite_int8={"refused": str(error)})
 
 
 def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None = None) -> Path:
