@@ -210,9 +210,12 @@ def load_model(path: str | Path | None = None, runtime: str | None = None, quant
     labels = metadata.get("labels", list(EMOTIONS))
     if list(labels) != list(EMOTIONS):
         raise ModelError(f"Model metadata lists labels {labels}, expected {list(EMOTIONS)} in that order")
-    twins = [runtime] if runtime in TWINS else (["litert-int8", "litert"] if quantized else ["litert"])
+    if runtime == "auto":
+        twins = ["litert-int8", "litert"] if quantized else ["litert"]
+    else:
+        twins = [runtime] if runtime in TWINS else []
     problems = []
-    for twin_runtime in twins if runtime != "tensorflow" else []:
+    for twin_runtime in twins:
         twin, problem = paired_twin(path, metadata, twin_runtime)
         if twin is not None:
             return LoadedModel(path, metadata, twin, twin_runtime)
