@@ -59,11 +59,11 @@ def test_cli_reports_a_missing_model(tmp_path, capsys):
 def test_an_int8_twin_that_strays_from_its_model_is_refused(model_with_twin):
     """The shipped model's int8 twin checked against a random network: refused, nothing paired."""
     from tests.conftest import SHIPPED_MODEL
-    from training.export import write_int8_twin
+    from training.export import Int8Refused, write_int8_twin
 
     faces = np.random.default_rng(4).integers(0, 256, (64, 48, 48, 1)).astype(np.float32)
     before = json.loads(model_with_twin.with_suffix(".json").read_text())
-    with pytest.raises(ValueError, match="strays too far"):
+    with pytest.raises(Int8Refused, match="strays too far"):
         write_int8_twin(model_with_twin, twin_path(SHIPPED_MODEL, "litert-int8"), faces, np.zeros(64, int))
     assert json.loads(model_with_twin.with_suffix(".json").read_text()) == before
     assert not twin_path(model_with_twin, "litert-int8").exists()

@@ -97,6 +97,10 @@ def export_tflite(saved_model_dir: Path, path: Path) -> Path:
     return path
 
 
+class Int8Refused(ValueError):
+    """The int8 twin strays too far from its model on PublicTest to be served in its place."""
+
+
 def export_int8(saved_model_dir: Path, path: Path, faces) -> Path:
     """A full-integer TFLite model (int8 weights and activations, float32 input and output), its
     activation ranges fitted on ``faces`` (Training faces: never the faces it is checked on)."""
@@ -133,7 +137,7 @@ def write_int8_twin(model_path: Path, tflite: Path, faces, labels, min_agreement
              "publictest_accuracy_float32": round(float(np.mean(expected == labels)), 4)}
     loss = check["publictest_accuracy_float32"] - check["publictest_accuracy"]
     if check["publictest_agreement"] < min_agreement or loss > max_loss:
-        raise ValueError(f"{tflite} strays too far from {model_path}: {check}")
+        raise Int8Refused(f"{tflite} strays too far from {model_path}: {check}")
     twin = twin_path(model_path, "litert-int8")
     shutil.copyfile(tflite, twin)
     write_metadata(model_path, tflite_int8={"file": twin.name, "keras_sha256": sha256_file(model_path), **check})

@@ -236,7 +236,7 @@ def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str])
 def write_int8_or_why_not(model: Path, export_dir: Path, data: Path) -> None:
     """The webcam's int8 twin beside ``model``; if it strays too far from it on PublicTest (a toy
     run), the metadata says so and the webcam serves the float32 twin."""
-    from training.export import export_all, int8_from_data
+    from training.export import Int8Refused, export_all, int8_from_data
     from training.metadata import write_metadata
 
     saved_model = export_dir / "saved_model" / "1"
@@ -244,7 +244,7 @@ def write_int8_or_why_not(model: Path, export_dir: Path, data: Path) -> None:
         saved_model, _ = export_all(model, export_dir)
     try:
         log.info("%s: int8 twin %s", model, int8_from_data(model, saved_model, export_dir, data))
-    except ValueError as error:
+    except Int8Refused as error:  # anything else is a bug, and stops the run
         log.warning("%s: no int8 twin: %s", model, error)
         write_metadata(model, tflite_int8={"refused": str(error)})
 
