@@ -22,10 +22,10 @@ from common import machine, table
 from photos_e2e import PHOTOS, SETS, load_dev, make_variants
 
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
-from emotion_app.faces import FallbackDetector, HaarDetector, MtcnnDetector, crop_faces, to_gray
+from emotion_app.faces import crop_faces, to_gray
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
-from emotion_app.predictor import PHOTO_SETTINGS
+from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
 
 MARGINS = (-0.05, 0.0, 0.05, 0.10, 0.15)  # added to the detector's own margin
 SHIFTS = ((0.0, 0.0), (0.05, 0.0), (-0.05, 0.0), (0.0, 0.05), (0.0, -0.05))  # fractions of the box
@@ -62,11 +62,6 @@ def crops_for(photos: list, detector, margin: float, shift: tuple[float, float])
     return np.stack(crops), np.array(found)
 
 
-def mirrored(model, crops: np.ndarray) -> np.ndarray:
-    both = model.probabilities(np.concatenate([crops, crops[:, :, ::-1]]))
-    return (both[: len(crops)] + both[len(crops):]) / 2
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(SETS))
@@ -75,7 +70,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
-    model, detector = load_model(args.model), FallbackDetector(HaarDetector(), MtcnnDetector())
+    # the photo page's predictor: its detector, and its mirror averaging for every crop below
+    predictor = EmotionPredictor(model=load_model(args.model))
+    model, detector, mirrored = predictor.model, predictor.detector, predictor.probabilities
     sets = make_variants(load_dev(args.limit))
     names = args.sets.split(",")
     rows: dict[str, list[str]] = {}
@@ -84,7 +81,7 @@ def main() -> None:
         photos = sets[name]
         truth = np.array([EMOTIONS.index(label) for _, _, label in photos])
         detections = [detector.detect(image, PHOTO_SETTINGS) for _, image, _ in photos]
-        probs = {(m, s): mirrored(model, crops_for(photos, detections, m, s)[0]) for m in MARGINS for s in SHIFTS
+        probs = {(m, s): mirrored(crops_for(photos, detections, m, s)[0]) for m in MARGINS for s in SHIFTS
                  if m == 0.0 or s == (0.0, 0.0)}
         base, found = crops_for(photos, detections, 0.0, (0.0, 0.0))
 
@@ -93,7 +90,7 @@ def main() -> None:
         variants["mean of margins -0.05, 0, +0.05"] = np.mean([probs[m, (0.0, 0.0)] for m in MARGINS[:3]], axis=0)
         variants["mean of all five margins"] = np.mean([probs[m, (0.0, 0.0)] for m in MARGINS], axis=0)
         variants["mean of five shifts (5% of the box)"] = np.mean([probs[0.0, s] for s in SHIFTS], axis=0)
-        variants |= {change: mirrored(model, function(base)) for change, function in PHOTOMETRIC.items()}
+        variants |= {change: mirrored(function(base)) for change, function in PHOTOMETRIC.items()}
         for variant, p in variants.items():
             rows.setdefault(variant, [variant]).append(f"{np.mean((p.argmax(axis=1) == truth) & found):.3f}")
         if not read_as:
