@@ -36,8 +36,8 @@ presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
     st.write(ui.text(language, "webcam_intro"))
-# one pass a face, on the int8 twin: live speed
-predictor, painter = ui.load_resources(language, detector, flip=False, quantized=True)
+# one pass a face: live speed
+predictor, painter = ui.load_resources(language, detector, flip=False)
 ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()

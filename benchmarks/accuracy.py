@@ -25,6 +25,7 @@ def main() -> None:
         print(f"accuracy benchmark skipped: {csv} not found")
         return
     from emotion_app.model import load_model
+    from emotion_app.predictor import EmotionPredictor
 
     test = load_fer2013_csv(csv).split("PrivateTest")
     model = load_model(runtime="tensorflow").keras_model  # no unused LiteRT twin
@@ -32,10 +33,14 @@ def main() -> None:
         "ours (single pass)": summarize(test.y, predict_probabilities(model, test.x).argmax(axis=1)),
         "ours (flip TTA)": summarize(test.y, predict_probabilities(model, test.x, flip=True).argmax(axis=1)),
     }
-    # the form the webcam page serves: the int8 twin, one pass
+    # what the pages serve: the int8 twin, one pass (webcam) or mirrored where unsure (photos)
     int8 = load_model(runtime="litert-int8")
-    int8_p = np.concatenate([int8.probabilities(batch) for batch in np.array_split(test.x, 16)])
-    results["ours, int8 twin (webcam, single pass)"] = summarize(test.y, int8_p.argmax(axis=1))
+    photos = EmotionPredictor(detector="haar", model=int8)
+    pages = {"ours, int8 twin (webcam: single pass)": int8.probabilities,
+             "ours, int8 twin (photos: mirror where unsure)": photos.probabilities}
+    for name, classify in pages.items():
+        probabilities = np.concatenate([classify(batch) for batch in np.array_split(test.x, 16)])
+        results[name] = summarize(test.y, probabilities.argmax(axis=1))
     missing = FerPeer.available()
     if missing is None:
         peer = FerPeer()

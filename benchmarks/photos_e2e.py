@@ -1,7 +1,7 @@
 """Whole photos end to end: is the largest face found, and is its emotion right? Ours vs fer.
 
     python benchmarks/photos_e2e.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras,B.keras]
-                                    [--quantized]
+                                    [--float32]
 
 Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-only: the variants
 are written under benchmarks/out/, which git ignores, never into the project):
@@ -14,7 +14,8 @@ are written under benchmarks/out/, which git ignores, never into the project):
 - ``tilted``: each photo turned by 10-25 degrees either way (a tilted head, what eye alignment is
   for; JAFFE's own faces are upright).
 
-Rows average each face with its mirror image, as the photo page does, unless they say "one pass".
+Rows classify on the int8 twin and average a face with its mirror image where the model is unsure
+of it, as the photo page does, unless they say "one pass" (``--float32``: the float32 twin instead).
 A photo counts as right when the largest face found has the photo's label; no face is wrong. Each
 detector runs once per photo and its time is kept; "haar+mtcnn" rows add MTCNN's time only on the
 photos where Haar found nothing, as ``FallbackDetector`` does. ms per photo = detection + cropping +
@@ -180,14 +181,15 @@ def main() -> None:
     parser.add_argument("--model", default=None,
                         help="other .keras models, comma-separated (default: the shipped one); each is scored on "
                              "the same detections, and with more than one only the photo default's rows are kept")
-    parser.add_argument("--quantized", action="store_true",
-                        help="classify with each model's int8 twin (the webcam page's form) instead of float32")
+    parser.add_argument("--float32", action="store_true",
+                        help="classify with each model's float32 twin instead of the int8 twin the pages serve")
     args = parser.parse_args()
     if not (PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
     paths = args.model.split(",") if args.model else [None]
-    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model(quantized=args.quantized),
-                                   quantized=args.quantized) for path in paths]
+    quantized = not args.float32
+    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model(quantized=quantized),
+                                   quantized=quantized) for path in paths]
     default_rows = tuple(row for row in ROWS if row.detectors == ("haar", "mtcnn") and not row.align)
     rows = ROWS if len(paths) == 1 else default_rows
     detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}

@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     from training.data import load_fer2013_csv
 
-    model = load_model(args.model)
+    model = load_model(args.model, quantized=True)  # the int8 twin both pages serve, where it is paired
     faces = load_fer2013_csv(SHARED_DATA / "fer2013.csv.gz")
     public, private = faces.split("PublicTest"), faces.split("PrivateTest")
     public_p = np.concatenate([model.probabilities(b) for b in np.array_split(public.x, 32)])
@@ -74,13 +74,13 @@ def main() -> None:
         row = [f"{rule[0]:.2f}", ("-" if rule[1] > 1 else f"{rule[1]:.2f}") + (" (shipped)" if rule == shipped else ""),
                *shares(public_p, public.y, rule)]
         rows.append(row + (shares(*photos, rule) if photos is not None else []))
-    print(f"Negative follow-up questions by unsure rule; model {model.path.name}\n")
+    print(f"Negative follow-up questions by unsure rule; model {model.path.name} ({model.runtime})\n")
     print(table(header, rows))
     print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) and with none: "
           "neutral faces asked a negative question, truly negative faces asked one, faces unsure\n")
-    mirrored = EmotionPredictor(detector="haar", model=model, flip=True)
-    passes = {"webcam (one pass, int8 twin)": load_model(args.model, quantized=True).probabilities,
-              "photos (face and mirror image averaged)": mirrored.probabilities}
+    photos = EmotionPredictor(detector="haar", model=model)
+    passes = {"webcam (one pass)": model.probabilities,
+              "photos (mirror image averaged where unsure)": photos.probabilities}
     private_rows = []
     for name, classify in passes.items():
         private_p = np.concatenate([classify(b) for b in np.array_split(private.x, 32)])

@@ -220,9 +220,10 @@ def download_name(name: str, suffix: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def get_model(quantized: bool = False) -> LoadedModel:
-    """One model (of each form) for every session and detector: read-only, thread-safe."""
-    return load_model(quantized=quantized)
+def get_model() -> LoadedModel:
+    """One model for every session, page and detector (the int8 twin where it is paired with the
+    shipped file): read-only, thread-safe."""
+    return load_model(quantized=True)
 
 
 def _warm_up(predictor: EmotionPredictor) -> None:
@@ -233,13 +234,13 @@ def _warm_up(predictor: EmotionPredictor) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def get_predictor(detector: str, flip: bool, quantized: bool = False) -> EmotionPredictor:
-    """One predictor per detector, flip setting and model form, shared by every session.
+def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
+    """One predictor per detector and flip setting, shared by every session.
 
     MTCNN (TensorFlow) loads in a background thread from the first page view: loaded by the first
     photo Haar misses, it stalled every session's uploads for 10-30 s (docs/RELIABILITY.md).
     """
-    predictor = EmotionPredictor(detector=detector, model=get_model(quantized), flip=flip)
+    predictor = EmotionPredictor(detector=detector, model=get_model(), flip=flip)
     threading.Thread(target=_warm_up, args=(predictor,), name=f"warm-up {detector}", daemon=True).start()
     return predictor
 
@@ -249,11 +250,10 @@ def get_painter() -> Painter:
     return Painter()
 
 
-def load_resources(language: str, detector: str, flip: bool = FLIP,
-                   quantized: bool = False) -> tuple[EmotionPredictor, Painter]:
+def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[EmotionPredictor, Painter]:
     """The shared predictor and painter, or a clear error on the page and a stop."""
     try:
-        return get_predictor(detector, flip, quantized), get_painter()
+        return get_predictor(detector, flip), get_painter()
     except ModelError as error:
         st.error(f"{text(language, 'model_error')}\n\n{error}")
     except (AssetError, FaceDetectorError) as error:

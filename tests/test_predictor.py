@@ -39,7 +39,7 @@ def test_invalid_arrays_raise_the_domain_error(random_predictor, image):
         random_predictor.predict(image)
 
 
-def test_all_faces_go_through_one_model_call(random_predictor, astronaut_bgr, monkeypatch):
+def test_all_faces_go_through_one_model_call_and_their_mirrors_one_more(random_predictor, astronaut_bgr, monkeypatch):
     import cv2
 
     grid = np.vstack([np.hstack([astronaut_bgr, astronaut_bgr])] * 2)
@@ -49,7 +49,8 @@ def test_all_faces_go_through_one_model_call(random_predictor, astronaut_bgr, mo
     monkeypatch.setattr(random_predictor.model.__class__, "probabilities",
                         lambda self, faces: calls.append(len(faces)) or original(faces))
     results = random_predictor.predict(grid, DetectionSettings(detect_side=1024))
-    assert len(results) == 4 and calls == [8]  # 4 faces and their mirror images, in one call
+    # 4 faces in one call, then the mirror images of those it is unsure of (a random model: all) in one more
+    assert len(results) == 4 and calls == [4, 4]
 
 
 def test_given_faces_skip_detection(random_predictor, astronaut_bgr):
@@ -91,10 +92,41 @@ def test_unsure_when_the_top_two_are_close_or_neutral_is_in_doubt(row, unsure):
 
 def test_flip_averages_the_face_and_its_mirror_image(random_model_path, astronaut_bgr):
     one_pass = EmotionPredictor(random_model_path, detector="haar", flip=False)
-    mirrored = EmotionPredictor(random_model_path, detector="haar", model=one_pass.model)
-    assert mirrored.flip  # the photo page's default
+    mirrored = EmotionPredictor(random_model_path, detector="haar", model=one_pass.model, mirror_below=1.0)
+    assert EmotionPredictor(model=one_pass.model, detector="haar").flip  # the photo page's default
     (face,) = mirrored.predict(astronaut_bgr)
     crops = one_pass.crops(astronaut_bgr, one_pass.find_faces(astronaut_bgr))
     expected = (one_pass.model.probabilities(crops) + one_pass.model.probabilities(crops[:, :, ::-1].copy())) / 2
     assert np.allclose([face.probabilities[e] for e in EMOTIONS], expected[0], atol=1e-6)
     assert not np.allclose(expected, one_pass.model.probabilities(crops))  # the mirror does change the answer
+
+
+class ScriptedModel:
+    """A model whose answer for a crop is set by the crop's left column: bright means sure (0.9 for
+    happy), dark means close (0.4 happy, 0.35 sad); every batch it is called with is kept."""
+
+    def __init__(self) -> None:
+        self.batches: list[np.ndarray] = []
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        self.batches.append(crops.copy())
+        sure = crops[:, :, 0, 0].mean(axis=1) > 128
+        sure_row, close_row = [0.02, 0.02, 0.02, 0.9, 0.02, 0.01, 0.01], [0.05, 0.05, 0.05, 0.4, 0.35, 0.05, 0.05]
+        return np.where(sure[:, None], sure_row, close_row).astype(np.float32)
+
+
+def test_only_faces_the_model_is_unsure_of_are_mirrored():
+    """Mirroring every face doubled the photo page's classification; a face whose top two answers
+    are MIRROR_BELOW apart or more kept its class with the mirror on 99.97% of PublicTest faces."""
+    from emotion_app.predictor import MIRROR_BELOW
+
+    model = ScriptedModel()
+    crops = np.zeros((3, 48, 48, 1), np.uint8)
+    crops[0, :, 0], crops[2, :, -1] = 255, 255  # face 0 sure; face 2 sure only in its mirror image
+    probabilities = EmotionPredictor(model=model, detector="haar").probabilities(crops)
+    first, second = model.batches
+    assert len(first) == 3 and len(second) == 2  # faces 1 and 2 get their second pass, face 0 not
+    assert np.array_equal(second, crops[1:, :, ::-1])
+    assert np.allclose(probabilities[0], model.probabilities(crops[:1])[0])
+    assert probabilities[1, 3] == pytest.approx(0.4) and probabilities[2, 3] == pytest.approx((0.4 + 0.9) / 2)
+    assert 0.4 - 0.35 < MIRROR_BELOW < 0.9 - 0.02

@@ -100,7 +100,14 @@ def test_recorded_privatetest_accuracy_is_real():
     disgust = EMOTIONS.index("disgust")
     assert np.mean(predicted[test.y == disgust] == disgust) >= 0.5
     served = np.concatenate([model.probabilities(batch) for batch in np.array_split(test.x, 64)]).argmax(axis=1)
-    assert model.runtime == "litert" and np.mean(served == predicted) > 0.999  # what the app serves
+    assert model.runtime == "litert" and np.mean(served == predicted) > 0.999  # the float32 twin, the fallback
+    # What the photo page serves (the int8 twin, mirror image averaged where unsure) keeps the
+    # PrivateTest accuracy it was accepted against (issue 16).
+    from emotion_app.predictor import EmotionPredictor
+
+    photos = EmotionPredictor(detector="haar")
+    page = np.concatenate([photos.probabilities(batch) for batch in np.array_split(test.x, 16)]).argmax(axis=1)
+    assert photos.model.runtime == "litert-int8" and np.mean(page == test.y) >= 0.685
 
 
 def test_serving_from_the_twin_never_imports_tensorflow():
@@ -125,4 +132,4 @@ def test_serving_from_the_twin_never_imports_tensorflow():
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["litert", "False", "False"]
+    assert done.stdout.split() == ["litert-int8", "False", "False"]
