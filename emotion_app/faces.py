@@ -318,9 +318,9 @@ def crop_faces(
 
     A square that would spill over the image's edge (a close-up, a face at the side of a frame) is
     shrunk to what of it lies inside and moved to fit, rather than filled by replicating the border:
-    the smeared border is nothing FER2013 showed the model (whole-photo close-ups 0.505 to 0.519,
-    PublicTest faces made into close-ups 0.677 to 0.680 where the crop reached the edge;
-    benchmarks/edge_crops.py). Only a turned crop's corners may still be filled that way.
+    the smeared border is nothing FER2013 showed the model. Whole-photo close-ups went from 0.505 to
+    0.519, PublicTest faces made into close-ups did not change (benchmarks/edge_crops.py). Only a
+    turned crop's corners may still be filled that way.
     """
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
     angles = angles if angles is not None else [0.0] * len(boxes)

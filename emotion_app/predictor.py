@@ -31,22 +31,22 @@ PHOTO_DETECTOR = "haar+mtcnn"
 # Levelling the eyes (MTCNN gives them) before cropping did not pay on any whole-photo set, tilted
 # heads included (README, benchmarks/photos_e2e.py), so it is off unless asked for.
 ALIGN = False
-# The photo page averages each face with its mirror image: it raised accuracy on every set measured
-# (PublicTest and PrivateTest +0.2 points, the whole-photo sets +0.5 to +3.7; README). The webcam
-# page keeps one pass, for speed.
+# The photo page averages a face with its mirror image: on the int8 twin it raised accuracy on every
+# set measured (PublicTest +0.4 points, PrivateTest +0.1, the whole-photo sets +0.9 to +2.9;
+# README). The webcam page keeps one pass, for speed.
 FLIP = True
-# ...but only where the one pass is close: a face whose top two answers are MIRROR_BELOW or more
-# apart keeps its class with the mirror on 99.97% of PublicTest faces (100% above 0.6), so its
+# ...but only where the first pass is close: a face whose top two answers are MIRROR_BELOW or more
+# apart keeps its class with the mirror on 99.97% of PublicTest faces (100% from 0.6), so its
 # second pass is skipped. 0.5 is the smallest gap at which PublicTest accuracy equals mirroring
-# every face (0.6729 on the int8 twin); about half the faces get the second pass
-# (benchmarks/mirror_gate.py), so a face costs 0.8 ms on the int8 twin instead of 1.05.
+# every face (0.6729 on the int8 twin); half the faces get the second pass, so a face costs about
+# 1.45 times one pass instead of twice (benchmarks/mirror_gate.py).
 MIRROR_BELOW = 0.5
 # A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
 # probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
 # while "neutral" still has NEUTRAL_DOUBT or more: calm faces are what the model most often calls
-# angry or sad. Chosen on PublicTest (benchmarks/unsure.py): 8.7% of neutral faces get a negative
-# question (27.8% with no rule) against 9.2% for a plain 0.3 margin, which would silence more
-# truly negative faces (47% asked, against 55% with this rule).
+# angry or sad. Chosen on PublicTest (benchmarks/unsure.py; int8 twin, one pass): 8.7% of neutral
+# faces get a negative question (29.8% with no rule) against 9.6% for a plain 0.3 margin, which
+# would silence more truly negative faces (47% asked, against 56% with this rule).
 UNSURE_MARGIN = 0.1
 NEUTRAL_DOUBT = 0.15
 NEGATIVE = np.array([VALENCE[e] is Valence.NEGATIVE for e in EMOTIONS])
@@ -106,7 +106,8 @@ def to_predictions(boxes: list[Box], probabilities: np.ndarray) -> list[FacePred
 
 
 class EmotionPredictor:
-    """Finds faces with a detector and classifies all of them in one batched model call.
+    """Finds faces with a detector and classifies all of them in one batched model call (with
+    ``flip``, one more for the mirror images of those it is unsure of).
 
     With no arguments it is the photo page's configuration: Haar then MTCNN, and the faces it is
     unsure of averaged with their mirror image; the webcam page asks for Haar alone and one pass a
