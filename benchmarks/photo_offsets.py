@@ -62,11 +62,11 @@ def main() -> None:
     faces = load_fer2013_csv(SHARED_DATA / "fer2013.csv.gz").split("PublicTest")
     public = (np.concatenate([predictor.probabilities(b) for b in np.array_split(faces.x, 16)]), faces.y)
 
-    rows = [["no offset", *(f"{v:+.1f}" for v in np.zeros(len(EMOTIONS))), f"{right(*photos, np.zeros(len(EMOTIONS))).mean():.3f}",
-             f"{right(*public, np.zeros(len(EMOTIONS))).mean():.4f}"]]
-    offsets = fit(photos, public)
-    rows.append(["fitted on all photos, scored on them (in-sample)", *(f"{v:+.1f}" for v in offsets),
-                 f"{right(*photos, offsets).mean():.3f}", f"{right(*public, offsets).mean():.4f}"])
+    rows = []
+    for name, offsets in (("no offset", np.zeros(len(EMOTIONS))),
+                          ("fitted on all photos, scored on them (in-sample)", fit(photos, public))):
+        rows.append([name, *(f"{v:+.1f}" for v in offsets), f"{right(*photos, offsets).mean():.3f}",
+                     f"{right(*public, offsets).mean():.4f}"])
     held_out = np.zeros(len(labels), bool)
     for subject in np.unique(subjects):
         keep = subjects != subject
