@@ -46,18 +46,15 @@ def reaches_edge(gray: np.ndarray, box, margin: float) -> bool:
 
 def score(predictor: EmotionPredictor, photos: list) -> list[str]:
     """photos: (gray image, label index) pairs. Accuracy before / now, overall and at the edge."""
-    truth, edge, before, now = [], [], [], []
-    for gray, label in photos:
+    truth = np.array([label for _, label in photos])
+    edge, before, now = [], [], []
+    for gray, _ in photos:
         faces = predictor.detector.detect(gray, PHOTO_SETTINGS)
-        if not faces:
-            truth.append(label), edge.append(False), before.append(None), now.append(None)
-            continue
-        face = faces[0]
-        truth.append(label), edge.append(reaches_edge(gray, face.box, face.margin))
-        before.append(replicated_crop(gray, face.box, face.margin))
-        now.append(crop_faces(gray, [face.box], face.margin)[0])
-    found = np.array([c is not None for c in now])
-    truth, edge = np.array(truth), np.array(edge)
+        face = faces[0] if faces else None  # no face: wrong either way
+        edge.append(face is not None and reaches_edge(gray, face.box, face.margin))
+        before.append(replicated_crop(gray, face.box, face.margin) if face else None)
+        now.append(crop_faces(gray, [face.box], face.margin)[0] if face else None)
+    found, edge = np.array([c is not None for c in now]), np.array(edge)
     cells = [f"{len(truth)}", f"{edge.sum()}"]
     for crops in (before, now):
         predicted = np.full(len(truth), -1)
