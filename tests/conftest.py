@@ -27,6 +27,22 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def served_runtime_captions(page: str, model: Path, monkeypatch) -> list[str]:
+    """The captions ``page`` shows when it serves ``model`` (the runtime note among them), from a
+    fresh cache, which is cleared again after."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(model))
+    st.cache_resource.clear()
+    try:
+        app = AppTest.from_file(page, default_timeout=120).run()
+        assert not app.exception
+        return [caption.value for caption in app.caption]
+    finally:
+        st.cache_resource.clear()
+
+
 @pytest.fixture(scope="session")
 def random_model_path(tmp_path_factory) -> Path:
     """build_model() with random weights, saved the way training saves the real one."""

@@ -265,11 +265,7 @@ def test_probability_bars_follow_each_language_s_punctuation():
 def test_the_photo_page_serves_the_int8_twin_too_and_says_so(model_with_int8_twin, monkeypatch):
     """Mirror averaging on the float32 twin cost 4.5 ms a face; the int8 twin, mirrored only where
     unsure, about 1 ms with the same PrivateTest accuracy (benchmarks/mirror_gate.py)."""
-    monkeypatch.setenv("EMOTION_APP_MODEL", str(model_with_int8_twin))
-    st.cache_resource.clear()
-    try:
-        page = AppTest.from_file(PAGE, default_timeout=120).run()
-        assert not page.exception
-        assert any("run by LiteRT (int8)" in caption.value for caption in page.caption)
-    finally:
-        st.cache_resource.clear()
+    from tests.conftest import served_runtime_captions
+
+    captions = served_runtime_captions(PAGE, model_with_int8_twin, monkeypatch)
+    assert any("run by LiteRT (int8)" in caption for caption in captions)

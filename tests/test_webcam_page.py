@@ -45,14 +45,10 @@ def test_the_camera_component_speaks_french_wherever_it_shows_words():
 
 @pytest.mark.slow
 def test_the_webcam_serves_the_int8_twin_and_says_so(model_with_int8_twin, monkeypatch):
-    monkeypatch.setenv("EMOTION_APP_MODEL", str(model_with_int8_twin))
+    from tests.conftest import served_runtime_captions
+
     # the page stops at the STUN/TURN check, after the model's note, before the camera component
     # that AppTest cannot run
     monkeypatch.setenv("EMOTION_APP_ICE_SERVERS", "not json")
-    st.cache_resource.clear()
-    try:
-        page = AppTest.from_file(PAGE, default_timeout=120).run()
-        assert not page.exception
-        assert any("run by LiteRT (int8)" in caption.value for caption in page.caption)
-    finally:
-        st.cache_resource.clear()
+    captions = served_runtime_captions(PAGE, model_with_int8_twin, monkeypatch)
+    assert any("run by LiteRT (int8)" in caption for caption in captions)
