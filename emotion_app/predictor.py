@@ -39,7 +39,7 @@ FLIP = True
 # apart keeps its class with the mirror on 99.97% of PublicTest faces (100% from 0.6), so its
 # second pass is skipped. 0.5 is the smallest gap at which PublicTest accuracy equals mirroring
 # every face (0.6729 on the int8 twin); half the faces get the second pass, so a face costs about
-# 1.45 times one pass instead of twice (benchmarks/mirror_gate.py).
+# 1.5 times one pass instead of twice (benchmarks/mirror_gate.py).
 MIRROR_BELOW = 0.5
 # A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
 # probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
