@@ -4,12 +4,12 @@ average over several framings, read the photos better than the photo page's crop
     python benchmarks/photos_tta.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras]
 
 The photo default's detections (Haar, then MTCNN where Haar finds nothing; largest face; no face =
-wrong) on the ``benchmarks/photos_e2e.py`` sets, each crop averaged with its mirror image as the
-photo page does. Rows: the page's crop; its margin changed by a few hundredths of the box per side;
-averages over several margins and over small shifts of the box; photometric changes of the 48x48
-crop (blur, a lower resolution, JPEG artefacts, gamma, contrast stretch, CLAHE). Accuracy per set,
-then the mean probabilities the page's crop gets per true class on the first set (what the misses
-are read as).
+wrong) on the ``benchmarks/photos_e2e.py`` sets, each crop classified as the photo page does (int8
+twin, averaged with its mirror image where the model is unsure). Rows: the page's crop; its margin
+changed by a few hundredths of the box per side; averages over several margins and over small
+shifts of the box; photometric changes of the 48x48 crop (blur, a lower resolution, JPEG
+artefacts, gamma, contrast stretch, CLAHE). Accuracy per set, then the mean probabilities the
+page's crop gets per true class on the first set (what the misses are read as).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from photos_e2e import PHOTOS, SETS, load_dev, make_variants
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import crop_faces, to_gray
 from emotion_app.labels import EMOTIONS
-from emotion_app.model import load_model
 from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
 
 MARGINS = (-0.05, 0.0, 0.05, 0.10, 0.15)  # added to the detector's own margin
@@ -70,8 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     if not (PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
-    # the photo page's predictor: its detector, and its mirror averaging for every crop below
-    predictor = EmotionPredictor(model=load_model(args.model))
+    # the photo page's predictor: its detector, model form and mirror averaging for every crop below
+    predictor = EmotionPredictor(args.model)
     model, detector, mirrored = predictor.model, predictor.detector, predictor.probabilities
     sets = make_variants(load_dev(args.limit))
     names = args.sets.split(",")
@@ -97,7 +96,8 @@ def main() -> None:
             page = variants["the photo page's crop"]
             read_as = [[emotion, *(f"{v:.2f}" for v in page[truth == c].mean(axis=0))]
                        for c, emotion in enumerate(EMOTIONS) if np.any(truth == c)]
-    print(f"Test-time crop changes on whole photos, photo default's detections, mirror-averaged; "
+    print(f"Test-time crop changes on whole photos, photo default's detections, classified as "
+          f"the photo page does ({model.runtime}, mirror where unsure); "
           f"model {model.path.name}; {machine()}\n")
     print(table(["crop", *names], list(rows.values())))
     print(f"\nMean probabilities per true class, {names[0]}, the photo page's crop:\n")
