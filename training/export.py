@@ -15,8 +15,8 @@ with LiteRT (3x faster per face) and falls back to TensorFlow if the two files e
 ``--int8`` also writes a full-integer quantised twin (weights and activations int8, float input and
 output; its scales fitted on Training faces), another 4x faster on a CPU with int8 dot products.
 Quantising changes some outputs, so it is checked on PublicTest instead of to 1e-4: it must keep the
-class of INT8_AGREEMENT of the faces and lose at most INT8_MAX_LOSS accuracy. The webcam page
-serves it; the photo page keeps the float32 twin (``emotion_app.model.load_model(quantized=...)``).
+class of INT8_AGREEMENT of the faces and lose at most INT8_MAX_LOSS accuracy. Both pages serve it,
+the float32 twin where it is missing (``emotion_app.model.load_model(quantized=True)``).
 """
 
 from __future__ import annotations

@@ -234,8 +234,8 @@ def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str])
 
 
 def write_int8_or_why_not(model: Path, export_dir: Path, data: Path) -> None:
-    """The webcam's int8 twin beside ``model``; if it strays too far from it on PublicTest (a toy
-    run), the metadata says so and the webcam serves the float32 twin."""
+    """The int8 twin the pages serve, beside ``model``; if it strays too far from it on PublicTest (a
+    toy run), the metadata says so and the pages serve the float32 twin."""
     from training.export import Int8Refused, export_all, int8_from_data
     from training.metadata import write_metadata
 
