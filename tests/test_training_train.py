@@ -1,5 +1,6 @@
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -178,3 +179,7 @@ def test_every_recipe_stage_names_an_augmentation_that_exists():
     # the arms differ in their augmentation only
     assert len({(s.epochs, s.learning_rate, s.widths, s.block_dropout, s.dense_dropout, s.erase)
                 for s in ablation.values()}) == 1
+    # and the full run with photometric changes is the shipped lineage but for them
+    photometric = RECIPES["shipped-photometric"]
+    assert {stage.augment for stage in photometric} == {"real-photometric"}
+    assert [replace(stage, augment="fer") for stage in photometric] == list(RECIPES["shipped"])
