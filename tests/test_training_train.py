@@ -183,3 +183,23 @@ def test_every_recipe_stage_names_an_augmentation_that_exists():
     photometric = RECIPES["shipped-photometric"]
     assert {stage.augment for stage in photometric} == {"real-photometric"}
     assert [replace(stage, augment="fer") for stage in photometric] == list(RECIPES["shipped"])
+
+
+def test_an_anchored_stage_mixes_its_starting_models_clean_answers_into_the_targets():
+    """anchor > 0: the targets become (1 - anchor) x the labels' + anchor x what the model the stage
+    starts from says of each clean face, so augmented faces are pulled towards its answers."""
+    import keras
+
+    from training.train import anchored_targets
+
+    model = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(7, activation="softmax")])
+    faces = np.random.default_rng(0).integers(0, 256, (5, 48, 48, 1)).astype("uint8")
+    labels = np.eye(7, dtype="float32")[[0, 1, 2, 3, 4]]
+    # the face and its mirror image averaged: training flips faces at random
+    teacher = (model.predict(faces.astype("float32"), verbose=0)
+               + model.predict(faces[:, :, ::-1].astype("float32"), verbose=0)) / 2
+    mixed = anchored_targets(model, faces, labels, 0.25)
+    assert np.allclose(mixed, 0.75 * labels + 0.25 * teacher, atol=1e-6)
+    assert np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
+    assert anchored_targets(model, faces, labels, 0.0) is labels

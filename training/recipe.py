@@ -39,6 +39,7 @@ class Stage:
     dense_dropout: float = 0.4
     erase: bool = False  # random erasing
     augment: str = "fer"  # training/model.py AUGMENTATIONS: "real" adds photometric changes, wider framing
+    anchor: float = 0.0  # weight of the starting model's answers on clean faces in the targets (train.py)
 
 
 WIDE, WIDER = (40, 80, 160), (48, 96, 192)
@@ -72,6 +73,10 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # rate, so the fresh optimiser moves the shipped weights less. It still lost PublicTest and
     # dev photos (docs/EXPERIMENTS.md), so it did not ship.
     "photometric-low": (Stage("low", 3, 2e-5, WIDER, 0.1, 0.3, augment="real-photometric"),),
+    # The photometric half at the one-epoch arm's rate, with half of each target the shipped
+    # model's own answer on the clean face: the fresh optimiser is pulled back to the function it
+    # starts from, while the changed faces teach it to give that answer through light and noise.
+    "photometric-anchored": (Stage("anchored", 3, 1e-4, WIDER, 0.1, 0.3, augment="real-photometric", anchor=0.5),),
     # A few minutes on this CPU: every step of the full recipe, widening included, at toy size.
     "quick": (
         Stage("quick1", 2, 1e-3, (8, 16, 32), erase=True),

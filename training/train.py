@@ -98,6 +98,18 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     return model
 
 
+def anchored_targets(model, faces: np.ndarray, targets: np.ndarray, anchor: float) -> np.ndarray:
+    """``targets`` with ``anchor`` of each row replaced by ``model``'s answer on the clean face (and
+    its mirror image, as training flips faces): a fine-tune then learns to keep the answers of the
+    model it starts from on faces its augmentation changes, instead of drifting from them."""
+    if anchor <= 0:
+        return targets
+    from training.inference import predict_probabilities
+
+    teacher = predict_probabilities(model, faces, flip=True)
+    return ((1 - anchor) * targets + anchor * teacher).astype(targets.dtype)
+
+
 def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int):
     """The model behind its augmentation, with AdamW on a warm-up + cosine schedule."""
     trainer = keras.Sequential(
@@ -166,12 +178,16 @@ def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | 
     if out.exists():
         log.info("%s: done before, %s", stage.name, out)
         return out
+    if stage.anchor and init is None:
+        raise SystemExit(f"{stage.name}: an anchored stage needs a model to start from (--init-from)")
     stage_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(settings.seed)
     model = initial_model(stage, settings, init)
+    # NOTE: before fit, so a resumed stage anchors to the same starting model, not to its backup.
+    targets = anchored_targets(model, data.train.x, data.targets, stage.anchor)
     trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)))
     trainer.fit(
-        data.train.x.astype("float32"), data.targets, sample_weight=data.weights[data.train.y],
+        data.train.x.astype("float32"), targets, sample_weight=data.weights[data.train.y],
         validation_data=(data.val.x.astype("float32"), np.eye(7, dtype="float32")[data.val.y]),
         batch_size=settings.batch_size, epochs=stage.epochs, shuffle=True, verbose=0,
         callbacks=[keras.callbacks.BackupAndRestore(str(stage_dir / "backup")),
