@@ -76,6 +76,7 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # The photometric half at the one-epoch arm's rate, with half of each target the shipped
     # model's own answer on the clean face: the fresh optimiser is pulled back to the function it
     # starts from, while the changed faces teach it to give that answer through light and noise.
+    # It lost PublicTest and dev photos like the others (docs/EXPERIMENTS.md), so it did not ship.
     "photometric-anchored": (Stage("anchored", 3, 1e-4, WIDER, 0.1, 0.3, augment="real-photometric", anchor=0.5),),
     # A few minutes on this CPU: every step of the full recipe, widening included, at toy size.
     "quick": (
