@@ -203,3 +203,11 @@ def test_an_anchored_stage_mixes_its_starting_models_clean_answers_into_the_targ
     assert np.allclose(mixed, 0.75 * labels + 0.25 * teacher, atol=1e-6)
     assert np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
     assert anchored_targets(model, faces, labels, 0.0) is labels
+
+
+def test_an_anchored_stage_refuses_to_start_from_nothing(tmp_path):
+    from training.recipe import Settings
+    from training.train import train_stage
+
+    with pytest.raises(SystemExit, match="needs a model to start from"):
+        train_stage(Stage("a", 1, 1e-3, anchor=0.5), Settings(), tmp_path / "a", None, data=None)
