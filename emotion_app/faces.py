@@ -223,7 +223,7 @@ class HaarDetector:
 
 
 # MTCNN boxes run from the brows to the chin and are narrower than they are tall; on FER2013 faces
-# their longer side is 1.05x the 48-px frame (median of 345 PublicTest faces, benchmarks/framing.py),
+# their longer side is 1.05x the 48-px frame (median of 1,283 PublicTest faces, benchmarks/framing.py),
 # so FER2013's framing is the box's longer side less 2.5% per side.
 MTCNN_MARGIN = -0.025
 # ONet's score below which a box is dropped (the package's own default is 0.8). 0.9 keeps every
