@@ -137,6 +137,23 @@ def write_fer_csv(path: Path, rows, header: str = "emotion,pixels,Usage") -> Pat
     return path
 
 
+def write_split_arrays(folder: Path, faces, votes: np.ndarray) -> Path:
+    """``faces`` (a training.data.FaceData) as ../shared/data's fer2013_<split>.npz.xz files, with FER+
+    vote counts ``votes`` indexed by data row (that the shared files read so is a test of its own)."""
+    from training.data import write_parts
+
+    write_parts(faces, votes, folder, parts=1)
+    return folder
+
+
+def write_ferplus_csv(path: Path, votes: np.ndarray) -> Path:
+    """fer2013new.csv with these vote counts, one row per data row."""
+    lines = ["Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"]
+    lines += [f"Training,{i}.png," + ",".join(map(str, row)) for i, row in enumerate(votes)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.fixture
 def tiny_csv(tmp_path) -> Path:
     """42 random 48x48 faces, every class in every split, FER2013 format."""

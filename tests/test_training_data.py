@@ -3,8 +3,20 @@ import gzip
 import numpy as np
 import pytest
 
-from tests.conftest import fer_rows, write_fer_csv
-from training.data import DataError, class_weights, load_fer2013_csv, load_ferplus_targets, soft_targets
+from tests.conftest import SHARED_DATA, fer_rows, skip_or_fail, write_fer_csv, write_ferplus_csv, write_split_arrays
+from training.data import (
+    DataError,
+    class_weights,
+    data_sha256,
+    ferplus_distributions,
+    load_faces,
+    load_fer2013_arrays,
+    load_fer2013_csv,
+    load_ferplus_targets,
+    main,
+    soft_targets,
+    write_parts,
+)
 
 
 def test_reads_plain_and_gzip(tmp_path):
@@ -86,3 +98,71 @@ def test_class_weights_favour_rare_classes():
     weights = class_weights(y, power=0.5)
     assert weights[1] > weights[3]
     assert np.allclose(class_weights(y, power=0.0), 1)
+
+
+def test_split_arrays_read_as_the_csv_and_its_votes_do(tmp_path, tiny_csv):
+    faces = load_fer2013_csv(tiny_csv)
+    votes = np.random.default_rng(1).integers(0, 4, (len(faces), 10))
+    folder = write_split_arrays(tmp_path / "arrays", faces, votes)
+    arrays, by_row = load_fer2013_arrays(folder)
+    for field in ("x", "y", "usage", "rows"):
+        assert np.array_equal(getattr(arrays, field), getattr(faces, field)), field
+    assert np.array_equal(load_faces(folder).x, faces.x) and np.array_equal(load_faces(tiny_csv).x, faces.x)
+    rows = faces.split("Training").rows
+    ferplus = write_ferplus_csv(tmp_path / "fer2013new.csv", votes)
+    assert np.allclose(ferplus_distributions(by_row[rows]), load_ferplus_targets(ferplus, rows))
+    # a fingerprint of the folder, recorded with the metrics, that follows its files' contents
+    before = data_sha256(folder)
+    write_split_arrays(folder, faces, votes + 1)
+    assert data_sha256(folder) != before and len(before) == 64
+
+
+def test_a_folder_without_readable_split_arrays_is_a_clear_error(tmp_path, tiny_csv):
+    with pytest.raises(DataError, match="holds no fer2013_<split>.npz.xz"):
+        load_fer2013_arrays(tmp_path)
+    (tmp_path / "fer2013_Training.npz.xz").write_bytes(b"not xz")
+    with pytest.raises(DataError, match="fer2013_Training.npz.xz: not a readable FER2013 split"):
+        load_faces(tmp_path)
+    import io
+    import lzma
+
+    buffer = io.BytesIO()
+    np.savez(buffer, x=np.zeros((2, 32, 32), np.uint8), y=np.zeros(2, np.uint8), ferplus=np.zeros((2, 10), np.uint8),
+             row=np.arange(2, dtype=np.int32))
+    (tmp_path / "fer2013_Training.npz.xz").write_bytes(lzma.compress(buffer.getvalue()))
+    with pytest.raises(DataError, match=r"expected x \(N, 48, 48\) uint8"):
+        load_faces(tmp_path)
+
+
+def test_a_split_in_parts_reads_as_the_whole(tmp_path, tiny_csv):
+    faces = load_fer2013_csv(tiny_csv)
+    votes = np.random.default_rng(3).integers(0, 4, (len(faces), 10))
+    whole, whole_votes = load_fer2013_arrays(write_split_arrays(tmp_path / "whole", faces, votes))
+    written = write_parts(faces, votes, tmp_path / "parts", 3)
+    assert len(written) == 9 and {p.name for p in written} >= {"fer2013_Training.1.npz.xz", "fer2013_Training.3.npz.xz"}
+    parts, parts_votes = load_fer2013_arrays(tmp_path / "parts")
+    for field in ("x", "y", "usage", "rows"):
+        assert np.array_equal(getattr(parts, field), getattr(whole, field)), field
+    assert np.array_equal(parts_votes, whole_votes)
+    # the command line: from the CSV and its votes, only the splits asked for
+    out = tmp_path / "cli"
+    assert main(["--data", str(tiny_csv), "--ferplus", str(write_ferplus_csv(tmp_path / "v.csv", votes)),
+                 "--splits", "Training,PublicTest", "--parts", "2", "--out", str(out)]) == 0
+    read, read_votes = load_fer2013_arrays(out)
+    assert set(read.usage) == {"Training", "PublicTest"} and len(read) == len(faces.split("Training")) * 2
+    assert np.array_equal(read_votes[read.rows], votes[read.rows])
+    assert main(["--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+
+
+@pytest.mark.slow
+def test_the_shared_split_arrays_hold_the_csvs_faces_and_votes():
+    """../shared/data's fer2013_<split>.npz.xz, which a GPU machine trains on, against the CSV."""
+    if not SHARED_DATA.exists():
+        skip_or_fail(f"{SHARED_DATA} not present")
+    arrays, votes = load_fer2013_arrays(SHARED_DATA.parent)
+    csv = load_fer2013_csv(SHARED_DATA)
+    for field in ("x", "y", "usage", "rows"):
+        assert np.array_equal(getattr(arrays, field), getattr(csv, field)), field
+    rows = csv.split("Training").rows
+    assert np.allclose(ferplus_distributions(votes[rows]), load_ferplus_targets(SHARED_DATA.with_name("fer2013new.csv"),
+                                                                                rows))

@@ -58,3 +58,19 @@ def test_evaluation_figures_are_the_models_own_answers(random_model_path, tiny_c
         assert results[split]["accuracy"] == pytest.approx(np.mean(single.argmax(1) == faces.y), abs=1e-4)
         assert results[split]["flip_tta"]["accuracy"] == pytest.approx(np.mean(both.argmax(1) == faces.y), abs=1e-4)
         assert np.array_equal(results[split]["confusion_matrix"], confusion_matrix(faces.y, single.argmax(1)))
+
+
+def test_evaluation_on_split_arrays_needs_both_test_splits(random_model_path, tiny_csv, tmp_path):
+    import keras
+
+    from tests.conftest import write_split_arrays
+    from training.data import DataError, load_fer2013_csv
+    from training.evaluate import evaluate
+
+    faces = load_fer2013_csv(tiny_csv)
+    folder = write_split_arrays(tmp_path / "arrays", faces, np.zeros((len(faces), 10), np.int64))
+    model = keras.saving.load_model(random_model_path)
+    assert evaluate(model, folder) == evaluate(model, tiny_csv)
+    (folder / "fer2013_PrivateTest.npz.xz").unlink()  # as carried to a GPU machine
+    with pytest.raises(DataError, match="has no PrivateTest faces"):
+        evaluate(model, folder)

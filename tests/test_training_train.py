@@ -125,6 +125,41 @@ def test_ship_refuses_a_worse_model_and_writes_fresh_metadata(tiny_csv, tmp_path
         ship(run_dir, target, docs=tmp_path / "docs")
 
 
+def test_split_arrays_give_the_same_training_data_as_the_csv_and_its_votes(tiny_csv, tmp_path):
+    from tests.conftest import write_ferplus_csv, write_split_arrays
+    from training.data import load_fer2013_csv
+    from training.recipe import Settings
+    from training.train import load_data
+
+    faces = load_fer2013_csv(tiny_csv)
+    votes = np.random.default_rng(2).integers(0, 4, (len(faces), 10))
+    folder = write_split_arrays(tmp_path / "arrays", faces, votes)
+    from_csv = load_data(Settings(data=str(tiny_csv), ferplus=str(write_ferplus_csv(tmp_path / "new.csv", votes))))
+    from_arrays = load_data(Settings(data=str(folder), ferplus="ignored: the arrays carry their votes"))
+    assert np.array_equal(from_arrays.train.x, from_csv.train.x) and np.array_equal(from_arrays.val.y, from_csv.val.y)
+    assert np.allclose(from_arrays.targets, from_csv.targets) and not np.allclose(from_csv.targets.max(axis=1), 1)
+    plain = load_data(Settings(data=str(folder), ferplus="none"))
+    assert np.allclose(plain.targets.max(axis=1), 1)
+
+
+@pytest.mark.slow
+def test_stages_alone_on_split_arrays_then_the_finish_later(tiny_csv, tmp_path, toy_recipe):
+    """What a GPU machine without TensorFlow runs (--no-finish), then the finish where TensorFlow is."""
+    from tests.conftest import write_split_arrays
+    from training.data import data_sha256, load_fer2013_csv
+
+    faces = load_fer2013_csv(tiny_csv)
+    folder = write_split_arrays(tmp_path / "arrays", faces, np.ones((len(faces), 10), np.int64))
+    run_dir = tmp_path / "run"
+    args = ["--recipe", "toy", "--data", str(folder), "--batch-size", "8", "--run", str(run_dir)]
+    assert main([*args, "--no-finish"]) == 0
+    assert (run_dir / "toy2" / "best.keras").is_file() and not (run_dir / "model.keras").exists()
+    assert main(args) == 0
+    metadata = json.loads((run_dir / "model.json").read_text())
+    assert metadata["metrics"]["data_sha256"] == data_sha256(folder) and (run_dir / "model.tflite").is_file()
+    assert (run_dir / "train.log").read_text().count("toy2 epoch 1/1") == 1
+
+
 def test_bad_data_is_a_clear_cli_error(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("emotion,pixels\n0,1 2 3\n")

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Cross-validate the class-bias calibration on PublicTest halves.")
     parser.add_argument("--model", type=Path, required=True,
                         help="an uncalibrated checkpoint, e.g. a run's best.keras (never the shipped model)")
-    parser.add_argument("--data", default=None, help="FER2013 CSV (default: ../shared/data)")
+    parser.add_argument("--data", default=None, help="FER2013 CSV or split arrays folder (default: ../shared/data)")
     parser.add_argument("--balances", default="0,0.15,0.3,0.4,0.5,0.6,0.75,1")
     parser.add_argument("--write", type=Path, default=None,
                         help="also save the checkpoint calibrated on all of PublicTest here (as a stage's "
@@ -127,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from training.data import DEFAULT_DATA, load_fer2013_csv
+    from training.data import DEFAULT_DATA, load_faces
 
-    public = load_fer2013_csv(args.data or DEFAULT_DATA).split("PublicTest")
+    public = load_faces(args.data or DEFAULT_DATA).split("PublicTest")
     model = keras.saving.load_model(args.model)
     log_probs = _log_probabilities(model, public.x)
     if args.write is not None:

@@ -1,4 +1,5 @@
-"""Read FER2013 as users download it (``emotion,pixels,Usage``, gzip or plain) and the FER+ votes.
+"""Read FER2013 as users download it (``emotion,pixels,Usage``, gzip or plain) and the FER+ votes,
+or from the compact per-split arrays of ``../shared/data`` (``fer2013_<split>.npz.xz``).
 
 Every problem in the file stops with a :class:`DataError` that names the data row (0-based, header
 excluded, as in the data set's README) and what is wrong with it.
@@ -6,6 +7,10 @@ excluded, as in the data set's README) and what is wrong with it.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import lzma
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,21 +113,99 @@ def load_fer2013_csv(path: str | Path, require_labels: bool = True, require_usag
     return FaceData(x=x, y=y, usage=usage.astype(str), rows=np.arange(len(frame)))
 
 
-def load_ferplus_targets(path: str | Path, rows: np.ndarray) -> np.ndarray:
-    """FER+ vote distributions mapped to the 7 FER2013 classes for the given data rows.
+# The compact copies: one xz-compressed .npz per split, holding x (N, 48, 48) uint8, y (N,), the FER+
+# vote counts ferplus (N, 10) and row (N,), the data row in fer2013.csv.gz (../shared/data/README.md).
+# They are what a GPU machine can be sent: the CSV is 94 MB, Training and PublicTest 55 MB this way.
+# A split may also come in parts (fer2013_Training.1.npz.xz, ...: ``write_parts``), as one call to
+# that machine carries 64 MiB with the repository's own 25 MB.
+SPLIT_ARRAYS = "fer2013_{}.npz.xz"
+
+
+def split_files(folder: Path, split: str) -> list[Path]:
+    return sorted(folder.glob(SPLIT_ARRAYS.format(split))) + sorted(folder.glob(SPLIT_ARRAYS.format(f"{split}.*")))
+
+
+def load_fer2013_arrays(folder: str | Path) -> tuple[FaceData, np.ndarray]:
+    """The splits found in ``folder`` as one :class:`FaceData` in data-row order (as the CSV reads),
+    and the FER+ vote counts indexed by data row (zeros for rows of splits not present)."""
+    folder = Path(folder)
+    paths = [(split, path) for split in SPLITS for path in split_files(folder, split)]
+    if not paths:
+        raise DataError(f"{folder}: holds no {SPLIT_ARRAYS.format('<split>')} (see ../shared/data/README.md)")
+    parts = []
+    for split, path in paths:
+        try:
+            with lzma.open(path) as stream:
+                arrays = np.load(io.BytesIO(stream.read()))
+                x, y, votes, rows = (arrays[key] for key in ("x", "y", "ferplus", "row"))
+        except (OSError, EOFError, lzma.LZMAError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise DataError(f"{path}: not a readable FER2013 split ({type(error).__name__}: {error})") from None
+        if x.shape[1:] != FACE_SHAPE[:2] or x.dtype != np.uint8 or votes.shape[1:] != (10,) \
+                or not len(x) == len(y) == len(votes) == len(rows):
+            raise DataError(f"{path}: expected x (N, 48, 48) uint8, y (N,), ferplus (N, 10) and row (N,); "
+                            f"found {x.shape} {x.dtype}, {y.shape}, {votes.shape}, {rows.shape}")
+        if len(y) and int(y.max()) >= NUM_CLASSES:
+            raise DataError(f"{path}: label {int(y.max())} is not in 0..{NUM_CLASSES - 1}")
+        parts.append((x, y.astype(np.int64), np.full(len(y), split), rows.astype(np.int64), votes))
+    x, y, usage, rows, votes = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.argsort(rows, kind="stable")
+    by_row = np.zeros((int(rows.max()) + 1, votes.shape[1]), dtype=np.float32)
+    by_row[rows] = votes
+    return FaceData(x[order][..., None], y[order], usage[order].astype(str), rows[order]), by_row
+
+
+def write_parts(faces: FaceData, votes: np.ndarray, folder: Path, parts: int) -> list[Path]:
+    """``faces`` (with ``votes`` by data row) as split arrays in ``folder``, each split cut into ``parts``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for split in dict.fromkeys(faces.usage):
+        subset = faces.split(split)
+        for part, rows in enumerate(np.array_split(np.arange(len(subset)), parts), start=1):
+            buffer = io.BytesIO()
+            np.savez(buffer, x=subset.x[rows, :, :, 0], y=subset.y[rows].astype(np.uint8),
+                     ferplus=votes[subset.rows[rows]].astype(np.uint8), row=subset.rows[rows].astype(np.int32))
+            path = folder / SPLIT_ARRAYS.format(split if parts == 1 else f"{split}.{part}")
+            path.write_bytes(lzma.compress(buffer.getvalue(), preset=9 | lzma.PRESET_EXTREME))
+            written.append(path)
+    return written
+
+
+def load_faces(path: str | Path) -> FaceData:
+    """FER2013 from its CSV, or from a folder of the compact per-split arrays."""
+    return load_fer2013_arrays(path)[0] if Path(path).is_dir() else load_fer2013_csv(path)
+
+
+def data_sha256(path: str | Path) -> str:
+    """The CSV's SHA-256, or for a folder of split arrays one over each split file's name and SHA-256."""
+    from emotion_app.model import sha256_file
+
+    path = Path(path)
+    if not path.is_dir():
+        return sha256_file(path)
+    lines = [f"{name.name} {sha256_file(name)}\n" for split in SPLITS for name in split_files(path, split)]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def ferplus_distributions(votes: np.ndarray) -> np.ndarray:
+    """FER+ vote counts (in fer2013new.csv's column order) to distributions over the 7 FER2013 classes.
 
     Rows whose votes name no FER2013 class (all unknown / not-a-face) get an all-zero row, which the
     caller reads as "no FER+ information".
     """
-    votes = pd.read_csv(path).iloc[:, 2:12].to_numpy(dtype=np.float32)
-    if len(votes) <= int(rows.max()):
-        raise DataError(f"{path}: has {len(votes)} rows, fewer than the FER2013 data: not the matching fer2013new.csv?")
+    votes = np.asarray(votes, dtype=np.float32)
     mapped = np.zeros((len(votes), NUM_CLASSES), dtype=np.float32)
     for column, label in FERPLUS_TO_FER2013.items():
         mapped[:, label] += votes[:, column]
     totals = mapped.sum(axis=1, keepdims=True)
-    mapped = np.divide(mapped, totals, out=np.zeros_like(mapped), where=totals > 0)
-    return mapped[rows]
+    return np.divide(mapped, totals, out=np.zeros_like(mapped), where=totals > 0)
+
+
+def load_ferplus_targets(path: str | Path, rows: np.ndarray) -> np.ndarray:
+    """FER+ vote distributions (``ferplus_distributions``) of fer2013new.csv for the given data rows."""
+    votes = pd.read_csv(path).iloc[:, 2:12].to_numpy(dtype=np.float32)
+    if len(votes) <= int(rows.max()):
+        raise DataError(f"{path}: has {len(votes)} rows, fewer than the FER2013 data: not the matching fer2013new.csv?")
+    return ferplus_distributions(votes)[rows]
 
 
 def soft_targets(y: np.ndarray, ferplus: np.ndarray | None, ferplus_weight: float) -> np.ndarray:
@@ -140,3 +223,36 @@ def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
     counts = np.bincount(y, minlength=NUM_CLASSES).astype(np.float64)
     weights = (len(y) / (NUM_CLASSES * np.maximum(counts, 1))) ** power
     return weights.astype(np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m training.data --out DIR --parts 2``: the splits as arrays in parts, to carry them."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="Write FER2013's splits as fer2013_<split>.N.npz.xz parts, "
+                                                 "small enough to carry to a GPU machine one call at a time.")
+    parser.add_argument("--data", default=str(DEFAULT_DATA.parent), help="the FER2013 CSV or a folder of split arrays")
+    parser.add_argument("--ferplus", default=str(DEFAULT_FERPLUS), help="fer2013new.csv, read with the CSV")
+    parser.add_argument("--splits", default="Training,PublicTest")
+    parser.add_argument("--parts", type=int, default=2)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        if Path(args.data).is_dir():
+            faces, votes = load_fer2013_arrays(args.data)
+        else:
+            faces = load_fer2013_csv(args.data)
+            votes = pd.read_csv(args.ferplus).iloc[:, 2:12].to_numpy()
+        keep = np.isin(faces.usage, args.splits.split(","))
+        faces = FaceData(faces.x[keep], faces.y[keep], faces.usage[keep], faces.rows[keep])
+        for path in write_parts(faces, votes, args.out, max(1, args.parts)):
+            print(f"{path} {path.stat().st_size / 1e6:.1f} MB")
+    except (DataError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.labels import EMOTIONS
-from emotion_app.model import DEFAULT_MODEL, sha256_file
-from training.data import DEFAULT_DATA, DataError, load_fer2013_csv
+from emotion_app.model import DEFAULT_MODEL
+from training.data import DEFAULT_DATA, DataError, data_sha256, load_faces
 from training.inference import predict_probabilities
 from training.metrics import summarize
 
@@ -50,10 +50,12 @@ def plot_confusion(matrix: np.ndarray, title: str, path: Path) -> None:
 
 
 def evaluate(model, data_path: Path) -> dict[str, dict]:
-    faces = load_fer2013_csv(data_path)
+    faces = load_faces(data_path)
     results = {}
     for split in REPORT_SPLITS:
         subset = faces.split(split)
+        if not len(subset):  # a folder of split arrays carried without this split
+            raise DataError(f"{data_path}: has no {split} faces to evaluate on")
         single = summarize(subset.y, predict_probabilities(model, subset.x).argmax(axis=1))
         flipped = summarize(subset.y, predict_probabilities(model, subset.x, flip=True).argmax(axis=1))
         results[split] = {**single, "flip_tta": flipped}
@@ -101,7 +103,7 @@ def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str =
     for split, metrics in results.items():
         plot_confusion(np.array(metrics["confusion_matrix"]), f"{split}: accuracy {metrics['accuracy']:.3f}",
                        docs / f"confusion_{split}.png")
-    data_sha = sha256_file(data_path)
+    data_sha = data_sha256(data_path)
     report = report_markdown(results, Path(model_path).resolve(), data_path, data_sha, title)
     (docs / "EVALUATION.md").write_text(report)
     if metadata:
@@ -112,7 +114,7 @@ def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FER2013 CSV or a folder of split arrays")
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where the report and PNGs go")
     parser.add_argument("--no-metadata", action="store_true", help="do not write the metrics into the model's JSON")
     args = parser.parse_args(argv)

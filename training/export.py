@@ -148,9 +148,9 @@ def int8_from_data(model_path: Path, saved_model: Path, out_dir: Path, data: Pat
     """The int8 twin of ``model_path``: scales fitted on seeded Training faces, checked on PublicTest."""
     import numpy as np
 
-    from training.data import load_fer2013_csv
+    from training.data import load_faces
 
-    faces = load_fer2013_csv(data)
+    faces = load_faces(data)
     training, public = faces.split("Training"), faces.split("PublicTest")
     chosen = np.random.default_rng(0).choice(len(training.x), min(INT8_CALIBRATION_FACES, len(training.x)),
                                              replace=False)
@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=REPO / "models" / "export")
     parser.add_argument("--twin", action="store_true", help="also put the TFLite file beside the model for the app")
     parser.add_argument("--int8", action="store_true", help="also its int8 twin, checked on PublicTest")
-    parser.add_argument("--data", type=Path, default=None, help="FER2013 CSV for --int8 (default: ../shared/data)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="FER2013 CSV or a folder of split arrays, for --int8 (default: ../shared/data)")
     args = parser.parse_args(argv)
     from emotion_app.model import ModelError
     from training.data import DEFAULT_DATA

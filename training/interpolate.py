@@ -34,16 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="end", type=Path, required=True, help="a fine-tune of --from (calibrated)")
     parser.add_argument("--alpha", default="0.3,0.5,0.7")
     parser.add_argument("--out", type=Path, default=Path("runs/interpolated"), help="where the models are saved")
-    parser.add_argument("--data", default=None, help="FER2013 CSV (default: ../shared/data)")
+    parser.add_argument("--data", default=None, help="FER2013 CSV or split arrays folder (default: ../shared/data)")
     args = parser.parse_args(argv)
 
     import keras
 
     from training.batchnorm import clean_sample, reestimate_batch_norm
     from training.calibration import calibrate_class_bias
-    from training.data import DEFAULT_DATA, load_fer2013_csv
+    from training.data import DEFAULT_DATA, load_faces
 
-    data = load_fer2013_csv(args.data or DEFAULT_DATA)
+    data = load_faces(args.data or DEFAULT_DATA)
     bn_faces, public = clean_sample(data.split("Training").x), data.split("PublicTest")
     start, end = keras.saving.load_model(args.start), keras.saving.load_model(args.end)
     args.out.mkdir(parents=True, exist_ok=True)

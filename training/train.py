@@ -27,8 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_app.model import load_metadata, sha256_file  # first: emotion_app loads aiortc before TensorFlow
-from training.data import DataError, class_weights, load_fer2013_csv, load_ferplus_targets, soft_targets
+from emotion_app.model import load_metadata  # first: emotion_app loads aiortc before TensorFlow
+from training.data import (
+    DataError,
+    class_weights,
+    data_sha256,
+    ferplus_distributions,
+    load_fer2013_arrays,
+    load_fer2013_csv,
+    load_ferplus_targets,
+    soft_targets,
+)
 from training.model import build_augmentation, build_model, keras  # keras after emotion_app (see its __init__)
 from training.recipe import RECIPES, Settings, Stage
 
@@ -61,13 +70,18 @@ def _limited(data, limit: int):
 def load_data(settings: Settings) -> TrainingData:
     from training.batchnorm import clean_sample
 
-    faces = load_fer2013_csv(settings.data)
+    votes = None  # a folder of split arrays carries its FER+ votes; the CSV has them in settings.ferplus
+    if Path(settings.data).is_dir():
+        faces, votes = load_fer2013_arrays(settings.data)
+    else:
+        faces = load_fer2013_csv(settings.data)
     train, val = _limited(faces.split("Training"), settings.limit), _limited(faces.split("PublicTest"), settings.limit)
     if not len(train) or not len(val):
         raise DataError(f"{settings.data}: needs rows with Usage Training and PublicTest")
     ferplus = None
     if settings.ferplus != "none" and settings.ferplus_weight > 0:
-        ferplus = load_ferplus_targets(settings.ferplus, train.rows)
+        ferplus = (ferplus_distributions(votes[train.rows]) if votes is not None
+                   else load_ferplus_targets(settings.ferplus, train.rows))
     weights = class_weights(train.y, settings.class_weight_power)
     log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
              len(train), len(val), np.round(weights, 2).tolist())
@@ -213,7 +227,7 @@ def finish_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path |
     best.save(out)
     write_metadata(out, training={
         "settings": asdict(settings), "stage": asdict(stage), "init_from": str(init) if init else None,
-        "data_sha256": sha256_file(Path(settings.data)), "best_epoch": state["best_epoch"],
+        "data_sha256": data_sha256(settings.data), "best_epoch": state["best_epoch"],
         "epochs_done": state["epochs_done"], "train_seconds": state["seconds"],
         "total_epochs": parent.get("total_epochs", 0) + state["epochs_done"],
         "total_train_seconds": parent.get("total_train_seconds", 0) + state["seconds"],
@@ -265,7 +279,7 @@ def write_int8_or_why_not(model: Path, export_dir: Path, data: Path) -> None:
         write_metadata(model, tflite_int8={"refused": str(error)})
 
 
-def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None = None) -> Path:
+def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None = None, finish: bool = True) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(run_dir)
     saved = run_dir / "recipe.json"
@@ -277,6 +291,9 @@ def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None
     model = init
     for stage in RECIPES[recipe]:
         model = train_stage(stage, settings, run_dir / stage.name, model, data)
+    if not finish:
+        log.info("%s: every stage done; the same command without --no-finish evaluates it and makes its twins", model)
+        return model
     return finish_run(run_dir, model, settings, [stage.name for stage in RECIPES[recipe]])
 
 
@@ -285,8 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", choices=sorted(RECIPES), default="shipped")
     parser.add_argument("--run", type=Path, help="run directory (default runs/RECIPE)")
     parser.add_argument("--init-from", type=Path, help="start the first stage from this trained .keras model")
-    parser.add_argument("--data", default=Settings.data, help="FER2013 CSV (.csv or .csv.gz)")
+    parser.add_argument("--data", default=Settings.data,
+                        help="FER2013 CSV (.csv or .csv.gz), or a folder of fer2013_<split>.npz.xz (which carry "
+                             "their FER+ votes: --ferplus is then read only for 'none')")
     parser.add_argument("--ferplus", default=Settings.ferplus, help="fer2013new.csv with FER+ votes, or 'none'")
+    parser.add_argument("--no-finish", action="store_true",
+                        help="train the stages only, e.g. on a GPU machine without TensorFlow; the same command "
+                             "without it later evaluates the run and makes its TFLite twins")
     parser.add_argument("--batch-size", type=int, default=Settings.batch_size)
     parser.add_argument("--limit", type=int, default=0, help="only the first N faces of each split (smoke tests)")
     args = parser.parse_args(argv)
@@ -295,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
         return 2
     try:
-        run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from)
+        run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from, not args.no_finish)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
