@@ -152,6 +152,8 @@ def test_a_split_in_parts_reads_as_the_whole(tmp_path, tiny_csv):
     assert set(read.usage) == {"Training", "PublicTest"} and len(read) == len(faces.split("Training")) * 2
     assert np.array_equal(read_votes[read.rows], votes[read.rows])
     assert main(["--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    short = write_ferplus_csv(tmp_path / "short.csv", votes[:5])  # not this CSV's votes: an error, no traceback
+    assert main(["--data", str(tiny_csv), "--ferplus", str(short), "--out", str(out)]) == 2
 
 
 @pytest.mark.slow

@@ -200,12 +200,17 @@ def ferplus_distributions(votes: np.ndarray) -> np.ndarray:
     return np.divide(mapped, totals, out=np.zeros_like(mapped), where=totals > 0)
 
 
-def load_ferplus_targets(path: str | Path, rows: np.ndarray) -> np.ndarray:
-    """FER+ vote distributions (``ferplus_distributions``) of fer2013new.csv for the given data rows."""
+def load_ferplus_counts(path: str | Path, rows: np.ndarray) -> np.ndarray:
+    """fer2013new.csv's 10 vote counts for the given data rows."""
     votes = pd.read_csv(path).iloc[:, 2:12].to_numpy(dtype=np.float32)
     if len(votes) <= int(rows.max()):
         raise DataError(f"{path}: has {len(votes)} rows, fewer than the FER2013 data: not the matching fer2013new.csv?")
-    return ferplus_distributions(votes)[rows]
+    return votes[rows]
+
+
+def load_ferplus_targets(path: str | Path, rows: np.ndarray) -> np.ndarray:
+    """FER+ vote distributions (``ferplus_distributions``) of fer2013new.csv for the given data rows."""
+    return ferplus_distributions(load_ferplus_counts(path, rows))
 
 
 def soft_targets(y: np.ndarray, ferplus: np.ndarray | None, ferplus_weight: float) -> np.ndarray:
@@ -243,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             faces, votes = load_fer2013_arrays(args.data)
         else:
             faces = load_fer2013_csv(args.data)
-            votes = pd.read_csv(args.ferplus).iloc[:, 2:12].to_numpy()
+            votes = np.zeros((len(faces), 10), np.float32)
+            votes[faces.rows] = load_ferplus_counts(args.ferplus, faces.rows)
         keep = np.isin(faces.usage, args.splits.split(","))
         faces = FaceData(faces.x[keep], faces.y[keep], faces.usage[keep], faces.rows[keep])
         for path in write_parts(faces, votes, args.out, max(1, args.parts)):
