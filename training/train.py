@@ -291,10 +291,10 @@ def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None
     stages, model = RECIPES[recipe], init
     # Each stage starts from the one before, so the last stage written is where the run stands: the
     # stages before it need no files (a GPU machine can send back the last stage's model alone).
-    written = [i for i, stage in enumerate(stages) if (run_dir / stage.name / "model.keras").exists()]
-    for stage in stages[: written[-1] if written else 0]:
+    start = max((i for i, stage in enumerate(stages) if (run_dir / stage.name / "model.keras").exists()), default=0)
+    for stage in stages[:start]:
         log.info("%s: done before (a later stage is written)", stage.name)
-    for stage in stages[written[-1] if written else 0:]:
+    for stage in stages[start:]:
         model = train_stage(stage, settings, run_dir / stage.name, model, data)
     if not finish:
         log.info("%s: every stage done; the same command without --no-finish evaluates it and makes its twins", model)
