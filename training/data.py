@@ -170,9 +170,15 @@ def write_parts(faces: FaceData, votes: np.ndarray, folder: Path, parts: int) ->
     return written
 
 
+def load_faces_and_votes(path: str | Path) -> tuple[FaceData, np.ndarray | None]:
+    """FER2013 from a folder of the compact per-split arrays, with their FER+ vote counts by data row,
+    or from its CSV, whose votes are in fer2013new.csv instead (None)."""
+    return load_fer2013_arrays(path) if Path(path).is_dir() else (load_fer2013_csv(path), None)
+
+
 def load_faces(path: str | Path) -> FaceData:
     """FER2013 from its CSV, or from a folder of the compact per-split arrays."""
-    return load_fer2013_arrays(path)[0] if Path(path).is_dir() else load_fer2013_csv(path)
+    return load_faces_and_votes(path)[0]
 
 
 def data_sha256(path: str | Path) -> str:
@@ -244,10 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
-        if Path(args.data).is_dir():
-            faces, votes = load_fer2013_arrays(args.data)
-        else:
-            faces = load_fer2013_csv(args.data)
+        faces, votes = load_faces_and_votes(args.data)
+        if votes is None:
             votes = np.zeros((len(faces), 10), np.float32)
             votes[faces.rows] = load_ferplus_counts(args.ferplus, faces.rows)
         keep = np.isin(faces.usage, args.splits.split(","))

@@ -33,8 +33,7 @@ from training.data import (
     class_weights,
     data_sha256,
     ferplus_distributions,
-    load_fer2013_arrays,
-    load_fer2013_csv,
+    load_faces_and_votes,
     load_ferplus_targets,
     soft_targets,
 )
@@ -70,11 +69,7 @@ def _limited(data, limit: int):
 def load_data(settings: Settings) -> TrainingData:
     from training.batchnorm import clean_sample
 
-    votes = None  # a folder of split arrays carries its FER+ votes; the CSV has them in settings.ferplus
-    if Path(settings.data).is_dir():
-        faces, votes = load_fer2013_arrays(settings.data)
-    else:
-        faces = load_fer2013_csv(settings.data)
+    faces, votes = load_faces_and_votes(settings.data)  # the CSV's votes are in settings.ferplus
     train, val = _limited(faces.split("Training"), settings.limit), _limited(faces.split("PublicTest"), settings.limit)
     if not len(train) or not len(val):
         raise DataError(f"{settings.data}: needs rows with Usage Training and PublicTest")
