@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from training.batchnorm import clean_sample, reestimate_batch_norm
+from training.batchnorm import BatchNormEstimator, clean_sample, reestimate_batch_norm
 from training.model import build_model
 
 
@@ -41,6 +41,27 @@ def test_statistics_are_those_of_the_faces_and_independent_of_the_old_ones():
     _scramble_statistics(model, 2)
     reestimate_batch_norm(model, faces)
     assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(settled, model.get_weights(), strict=True))
+
+
+def test_an_estimator_called_again_follows_the_new_weights():
+    """Built once a stage and called each epoch: its sub-models must read the weights of the moment."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_model((8, 16, 32), dense_units=16)
+    faces = _faces()
+    estimate = BatchNormEstimator(model, faces, batch_size=24)
+    estimate()
+    conv = model.get_layer("conv2_1").kernel
+    conv.assign(np.random.default_rng(3).normal(0, 0.3, conv.shape).astype("float32"))
+    _scramble_statistics(model, 4)
+    estimate()
+    again = [w.copy() for w in model.get_weights()]
+    reestimate_batch_norm(model, faces)  # a fresh estimator on the same weights
+    assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(again, model.get_weights(), strict=True))
+    bn = model.get_layer("bn2_1")
+    inputs = np.asarray(keras.Model(model.input, bn.input)(faces, training=False))
+    assert np.allclose(bn.get_weights()[3], inputs.var(axis=(0, 1, 2)), rtol=1e-4)
 
 
 def test_learned_weights_are_untouched():

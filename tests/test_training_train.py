@@ -193,7 +193,7 @@ def test_each_stage_keeps_its_best_publictest_epoch_not_its_last(tmp_path, monke
     from training import train
 
     scores = iter([0.30, 0.50, 0.40])
-    monkeypatch.setattr(train, "served_copy", lambda model, faces: model)
+    monkeypatch.setattr(train, "ServedCopy", lambda model, faces: lambda: model)
     monkeypatch.setattr(train, "accuracy", lambda model, data: next(scores))
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     data = train.TrainingData(None, None, None, None, bn_faces=None)
@@ -205,6 +205,39 @@ def test_each_stage_keeps_its_best_publictest_epoch_not_its_last(tmp_path, monke
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["best_epoch"] == 2 and state["best_val_accuracy"] == 0.50 and state["epochs_done"] == 3
     assert keras.saving.load_model(tmp_path / "best.keras").layers[0].bias.numpy().tolist() == [2.0]
+
+
+def test_the_served_copy_is_made_once_a_stage_and_follows_each_epochs_weights(tmp_path, monkeypatch):
+    """Under JAX every new model compiles afresh (seconds an epoch on a GPU), so the scorer keeps one
+    served copy a stage and refreshes it: each epoch's file holds that epoch's weights, with
+    batch-norm statistics of the clean faces through them."""
+    import keras
+
+    from training import train
+    from training.data import FaceData
+    from training.model import build_model
+
+    clones, original = [], keras.models.clone_model
+    monkeypatch.setattr(keras.models, "clone_model", lambda m, *a, **k: clones.append(m) or original(m, *a, **k))
+    keras.utils.set_random_seed(0)
+    model = build_model((4, 4, 4), dense_units=8)
+    rng = np.random.default_rng(0)
+    faces = rng.integers(0, 256, (40, 48, 48, 1)).astype("float32")
+    val = FaceData(faces[:20], rng.integers(0, 7, 20), np.array(["PublicTest"] * 20), np.arange(20))
+    scorer = train.EpochScorer(model, train.TrainingData(None, val, None, None, bn_faces=faces),
+                               Stage("toy", 2, 1e-3), tmp_path)
+    for epoch in range(2):
+        kernel = model.get_layer("conv1_1").kernel
+        kernel.assign(rng.normal(0, 0.5, kernel.shape).astype("float32"))  # this epoch's training
+        scorer.on_epoch_begin(epoch)
+        scorer.on_epoch_end(epoch, {"loss": 1.0, "accuracy": 0.5})
+        saved = keras.saving.load_model(tmp_path / f"epoch{epoch + 1:03d}.keras")
+        assert np.array_equal(saved.get_layer("conv1_1").kernel.numpy(), kernel.numpy())
+        inputs = np.asarray(keras.Model(model.input, model.get_layer("bn1_1").input)(faces, training=False))
+        _, _, mean, variance = saved.get_layer("bn1_1").get_weights()
+        assert np.allclose(mean, inputs.mean(axis=(0, 1, 2)), atol=1e-4)
+        assert np.allclose(variance, inputs.var(axis=(0, 1, 2)), rtol=1e-4)
+    assert len(clones) == 1
 
 
 def test_every_recipe_stage_names_an_augmentation_that_exists():

@@ -135,14 +135,25 @@ def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: in
     return trainer
 
 
-def served_copy(model, bn_faces: np.ndarray):
-    """A copy of ``model`` as it will be served: batch-norm statistics of clean faces."""
-    from training.batchnorm import reestimate_batch_norm
+class ServedCopy:
+    """A copy of a training model as it will be served (batch-norm statistics of clean faces),
+    refreshed from it on each call.
 
-    served = keras.models.clone_model(model)
-    served.set_weights(model.get_weights())
-    reestimate_batch_norm(served, bn_faces)
-    return served
+    NOTE: made once a stage, not once an epoch: under JAX every new model (and every new batch-norm
+    sub-model) compiles afresh, seconds an epoch on a GPU, where the rest of an epoch takes about as
+    long.
+    """
+
+    def __init__(self, model, bn_faces: np.ndarray) -> None:
+        from training.batchnorm import BatchNormEstimator
+
+        self.source, self.model = model, keras.models.clone_model(model)
+        self.estimate = BatchNormEstimator(self.model, bn_faces)
+
+    def __call__(self):
+        self.model.set_weights(self.source.get_weights())
+        self.estimate()
+        return self.model
 
 
 def accuracy(model, data) -> float:
@@ -163,13 +174,16 @@ class EpochScorer(keras.callbacks.Callback):
         super().__init__()
         self.served_model, self.data, self.stage, self.stage_dir = served_model, data, stage, stage_dir
         self.state_path = stage_dir / "state.json"
+        self.served = None  # the ServedCopy, made at the first epoch's end
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
         state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {"best_val_accuracy": -1.0}
-        served = served_copy(self.served_model, self.data.bn_faces)
+        if self.served is None:
+            self.served = ServedCopy(self.served_model, self.data.bn_faces)
+        served = self.served()
         score, seconds = accuracy(served, self.data.val), time.time() - self.started
         log.info("%s epoch %d/%d  loss %.4f  acc %.4f  PublicTest %.4f with clean BN  %.0f s", self.stage.name,
                  epoch + 1, self.stage.epochs, logs["loss"], logs["accuracy"], score, seconds)
