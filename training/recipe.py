@@ -59,6 +59,10 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # the half of "real" that helped whole photos, from the first epoch, so no restart is paid.
     # About 9 hours on 2 CPU cores: a job for a lent GPU (KERAS_BACKEND=jax).
     "shipped-photometric": tuple(replace(stage, augment="real-photometric") for stage in SHIPPED),
+    # Its fallback if the lineage cannot finish in a GPU session's minutes: one cycle at the shipped
+    # widths from scratch, so JAX compiles once instead of seven times. Not run yet; the values are
+    # the lineage's first stage (rate, dropout) at the shipped widths, over about as many epochs.
+    "wide-photometric": (Stage("wide", 120, 1e-3, WIDER, augment="real-photometric"),),
     # Fine-tune for real photos (run with --init-from models/emotion_cnn.keras): brightness,
     # contrast, gamma, blur, noise, 0.8-1.3 framing and +-20 degree tilt (docs/EXPERIMENTS.md).
     "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
