@@ -63,6 +63,11 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # widths from scratch, so JAX compiles once instead of seven times. Not run yet; the values are
     # the lineage's first stage (rate, dropout) at the shipped widths, over about as many epochs.
     "wide-photometric": (Stage("wide", 120, 1e-3, WIDER, augment="real-photometric"),),
+    # The lineage's last stage (cycle 11 in docs/EXPERIMENTS.md: cycle 6 widened to 48-96-192, 12
+    # epochs at 4e-4) with the photometric changes. Run with --init-from cycle 6's model (git show
+    # c30478f:models/emotion_cnn.keras), it pays the same restart the shipped model paid, so the two
+    # differ in the augmentation alone: the fine-tunes' test without their restart, in CPU hours.
+    "last-stage-photometric": (replace(SHIPPED[-1], augment="real-photometric"),),
     # Fine-tune for real photos (run with --init-from models/emotion_cnn.keras): brightness,
     # contrast, gamma, blur, noise, 0.8-1.3 framing and +-20 degree tilt (docs/EXPERIMENTS.md).
     "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
