@@ -55,3 +55,19 @@ def test_augmentation_parts_are_the_chain_and_real_adds_photometric_parts():
     alone = np.asarray(augmentation_layers(1, "real")["noise"](faces, training=True))
     again = np.asarray(augmentation_layers(1, "real")["noise"](faces, training=True))
     assert np.array_equal(alone, again) and not np.allclose(alone, faces)
+
+
+def test_half_photometric_changes_about_half_the_faces_with_all_five_changes_or_none():
+    from training.model import Sometimes, augmentation_layers
+
+    parts = augmentation_layers(1, "real-photometric-half", erase=False)
+    assert list(parts) == ["flip", "shift", "tilt", "framing", "photometric"]
+    sometimes = parts["photometric"]
+    assert [type(layer).__name__ for layer in sometimes.inner] == [
+        type(layer).__name__ for layer in augmentation_layers(1, "real-photometric", erase=False).values()][4:]
+    faces = np.random.default_rng(0).integers(0, 256, (400, 48, 48, 1)).astype("float32")
+    assert np.array_equal(np.asarray(sometimes(faces, training=False)), faces)
+    changed = np.abs(np.asarray(sometimes(faces, training=True)) - faces).max(axis=(1, 2, 3)) > 0
+    assert 0.4 < changed.mean() < 0.6  # 400 faces at rate 0.5: the share is 0.5 +- 0.025
+    again = Sometimes.from_config(sometimes.get_config())
+    assert again.rate == 0.5 and [type(layer) for layer in again.inner] == [type(layer) for layer in sometimes.inner]

@@ -57,6 +57,7 @@ def build_model(
     return keras.Model(inputs, outputs, name="emotion_cnn")
 
 
+@keras.saving.register_keras_serializable("emotion_training")
 class PerImageRandom(layers.Layer):
     """An augmentation drawn once per image (``strength``), identity at inference."""
 
@@ -76,6 +77,7 @@ class PerImageRandom(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable("emotion_training")
 class RandomGamma(PerImageRandom):
     """Random gamma per image on 0..255 values (``exp(U(-max_log_gamma, max_log_gamma))``).
     Brightness shifts every pixel alike; gamma darkens or lifts the mid-tones, as under-exposed
@@ -94,6 +96,7 @@ class RandomGamma(PerImageRandom):
         return {**super().get_config(), "max_log_gamma": self.max_log_gamma}
 
 
+@keras.saving.register_keras_serializable("emotion_training")
 class RandomNoise(PerImageRandom):
     """Gaussian sensor noise on 0..255 values with a random strength per image, from none to
     ``max_stddev`` grey levels. (Keras' ``GaussianNoise`` takes one fixed strength, and at most 1.0.)"""
@@ -110,6 +113,31 @@ class RandomNoise(PerImageRandom):
         return {**super().get_config(), "max_stddev": self.max_stddev}
 
 
+@keras.saving.register_keras_serializable("emotion_training")
+class Sometimes(PerImageRandom):
+    """Applies a chain of augmentation layers to each image with probability ``rate`` and leaves the
+    rest untouched, so a share of every batch stays the clean faces the served model must read."""
+
+    def __init__(self, inner: list[layers.Layer], rate: float = 0.5, seed: int | None = None, **kwargs) -> None:
+        super().__init__(seed, **kwargs)
+        self.inner, self.rate = list(inner), rate
+
+    def augment(self, images):
+        changed = images
+        for layer in self.inner:
+            changed = layer(changed, training=True)
+        return keras.ops.where(self.strength(images, 0.0, 1.0) < self.rate, changed, images)
+
+    def get_config(self) -> dict:
+        inner = [keras.saving.serialize_keras_object(layer) for layer in self.inner]
+        return {**super().get_config(), "inner": inner, "rate": self.rate}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        inner = [keras.saving.deserialize_keras_object(layer) for layer in config.pop("inner")]
+        return cls(inner, **config)
+
+
 # The two augmentation settings (``--augment``). "fer" is the one the shipped model's cycles trained
 # with. "real" widens it towards what whole photos and webcams hand the classifier after detection:
 # framing from 0.8x to 1.3x the face (RandomZoom's negative factor zooms in), heads tilted up to
@@ -121,6 +149,8 @@ AUGMENTATIONS = {
     # "real" split in two, for the one-epoch ablation (training/recipe.py "ablation-*")
     "real-geometry": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": False},
     "real-photometric": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": True},
+    # the photometric half on half of the faces only (each face all five changes or none)
+    "real-photometric-half": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": 0.5},
 }
 
 
@@ -135,8 +165,9 @@ def augmentation_layers(seed: int, kind: str = "fer", erase: bool = True) -> dic
         "tilt": layers.RandomRotation(setting["rotate"], fill_mode="reflect", seed=seed + 2),
         "framing": layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
     }
+    photometric = {}
     if setting["photometric"]:
-        parts |= {
+        photometric = {
             "brightness": layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 5),
             "contrast": layers.RandomContrast(0.3, value_range=(0, 255), seed=seed + 6),
             "gamma": RandomGamma(0.4, seed=seed + 7),
@@ -144,6 +175,10 @@ def augmentation_layers(seed: int, kind: str = "fer", erase: bool = True) -> dic
                                               seed=seed + 8),
             "noise": RandomNoise(6.0, seed=seed + 9),
         }
+    if setting["photometric"] is True:
+        parts |= photometric
+    elif photometric:
+        parts["photometric"] = Sometimes(list(photometric.values()), setting["photometric"], seed=seed + 10)
     if erase:
         parts["erase"] = layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255),
                                               seed=seed + 4)
