@@ -23,6 +23,22 @@ def mean_p95(times: list[float]) -> tuple[float, float]:
     return float(np.mean(times)), float(np.percentile(times, 95))
 
 
+def multiply_adds(model) -> int:
+    """Multiply-adds of one forward pass through the model's convolutions and dense layers (the rest
+    is a rounding error): what a CPU's arithmetic peak must cover for a per-face time target."""
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, height, width, filters = layer.output.shape
+            kernel_h, kernel_w = layer.kernel_size
+            total += height * width * filters * kernel_h * kernel_w * layer.input.shape[-1]
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return int(total)
+
+
 def main() -> None:
     compiled = load_model(runtime="tensorflow")
     twin = load_model(runtime="litert")
@@ -51,6 +67,9 @@ def main() -> None:
     print(table(["form", "1 face", "1 face + mirror", "4 faces", "per face in a batch of 4",
                  "max |diff| vs .keras (16 random faces)", "same class"], rows))
     print(f"\nint8 twin on PublicTest (recorded by training.export --int8): {int8.metadata['tflite_int8']}")
+    macs = multiply_adds(model)
+    print(f"\nOne pass: {macs / 1e6:.0f} million multiply-adds; 1 ms a face at the photo page's 1.5 passes "
+          f"needs {1.5 * macs / 1e9 * 1e3:.0f} billion a second")
 
 
 if __name__ == "__main__":

@@ -32,21 +32,22 @@ PHOTO_DETECTOR = "haar+mtcnn"
 # heads included (README, benchmarks/photos_e2e.py), so it is off unless asked for.
 ALIGN = False
 # The photo page averages a face with its mirror image: on the int8 twin it raised accuracy on every
-# set measured (PublicTest +0.4 points, PrivateTest +0.1, the whole-photo sets +0.9 to +2.9;
+# set measured (PublicTest +0.9 points, PrivateTest +0.6, the whole-photo sets +0.5 to +2.8;
 # README). The webcam page keeps one pass, for speed.
 FLIP = True
 # ...but only where the first pass is close: a face whose top two answers are MIRROR_BELOW or more
-# apart keeps its class with the mirror on 99.97% of PublicTest faces (100% from 0.6), so its
-# second pass is skipped. 0.5 is the smallest gap at which PublicTest accuracy equals mirroring
-# every face (0.6729 on the int8 twin); half the faces get the second pass, so a face costs about
-# 1.5 times one pass instead of twice (benchmarks/mirror_gate.py).
+# apart keeps its class with the mirror on 100% of PublicTest faces, so its second pass is skipped,
+# and PublicTest accuracy equals mirroring every face (0.6665 on the int8 twin). 0.5 was the
+# smallest such gap for the model before this one; for this one 0.4 also is, which would save a
+# second pass on 7% of faces. About half the faces get the second pass, so a face costs about 1.5
+# times one pass instead of twice (benchmarks/mirror_gate.py).
 MIRROR_BELOW = 0.5
 # A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
 # probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
 # while "neutral" still has NEUTRAL_DOUBT or more: calm faces are what the model most often calls
-# angry or sad. Chosen on PublicTest (benchmarks/unsure.py; int8 twin, one pass): 8.7% of neutral
-# faces get a negative question (29.8% with no rule) against 9.6% for a plain 0.3 margin, which
-# would silence more truly negative faces (47% asked, against 56% with this rule).
+# angry or sad. Chosen on PublicTest (benchmarks/unsure.py; int8 twin, one pass): 7.9% of neutral
+# faces get a negative question (32.5% with no rule) against 9.6% for a plain 0.3 margin, which
+# would silence more truly negative faces (45% asked, against 53% with this rule).
 UNSURE_MARGIN = 0.1
 NEUTRAL_DOUBT = 0.15
 NEGATIVE = np.array([VALENCE[e] is Valence.NEGATIVE for e in EMOTIONS])
@@ -111,8 +112,8 @@ class EmotionPredictor:
 
     With no arguments it is the photo page's configuration: Haar then MTCNN, and the faces it is
     unsure of averaged with their mirror image; the webcam page asks for Haar alone and one pass a
-    face. Both serve the int8 twin (``quantized``: 4.4x faster per face than the float32 twin, the
-    class of 97.8% of PublicTest faces kept, the same PrivateTest accuracy; ``quantized=False``
+    face. Both serve the int8 twin (``quantized``: 4.4x faster per face than the float32 twin with
+    int8 dot products, the class of 98.1% of PublicTest faces kept; ``quantized=False``
     serves the float32 twin). ``align`` levels the eye line before cropping where the detector
     gives eyes.
     One instance can be shared by many threads: the model is read-only and each detector keeps

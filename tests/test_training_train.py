@@ -1,6 +1,6 @@
 import json
 import shutil
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -184,6 +184,9 @@ def test_the_recipes_are_data_the_shipped_one_ends_at_the_shipped_widths():
     model = keras.saving.load_model(SHIPPED_MODEL)
     assert shipped[-1].widths == tuple(model.get_layer(f"conv{b}_1").filters for b in (1, 2, 3))
     assert all(a.widths <= b.widths for a, b in zip(shipped, shipped[1:], strict=False))  # widen, never narrow
+    # and the shipped model's last stage is the recipe's, augmentation included
+    made_by = json.loads(SHIPPED_MODEL.with_suffix(".json").read_text())["training"]["stage"]
+    assert made_by == json.loads(json.dumps(asdict(shipped[-1])))
 
 
 def test_each_stage_keeps_its_best_publictest_epoch_not_its_last(tmp_path, monkeypatch):
@@ -250,10 +253,12 @@ def test_every_recipe_stage_names_an_augmentation_that_exists():
     # the arms differ in their augmentation only
     assert len({(s.epochs, s.learning_rate, s.widths, s.block_dropout, s.dense_dropout, s.erase)
                 for s in ablation.values()}) == 1
-    # and the full run with photometric changes is the shipped lineage but for them
-    photometric = RECIPES["shipped-photometric"]
-    assert {stage.augment for stage in photometric} == {"real-photometric"}
-    assert [replace(stage, augment="fer") for stage in photometric] == list(RECIPES["shipped"])
+    # the full run with photometric changes is the shipped lineage with them in every stage, not
+    # only the last, and the last stage alone is the shipped lineage's
+    photometric, shipped = RECIPES["shipped-photometric"], RECIPES["shipped"]
+    assert {stage.augment for stage in photometric} == {"real-photometric"} == {shipped[-1].augment}
+    assert [replace(stage, augment="fer") for stage in photometric] == [replace(s, augment="fer") for s in shipped]
+    assert RECIPES["last-stage-photometric"] == shipped[-1:]
 
 
 def test_an_anchored_stage_mixes_its_starting_models_clean_answers_into_the_targets():
