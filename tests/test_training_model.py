@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from training.model import build_augmentation, build_model
 
@@ -57,6 +58,8 @@ def test_augmentation_parts_are_the_chain_and_real_adds_photometric_parts():
     assert np.array_equal(alone, again) and not np.allclose(alone, faces)
 
 
+# Keras warns when a layer holding others is marked built without building them.
+@pytest.mark.filterwarnings("error::UserWarning")
 def test_half_photometric_changes_about_half_the_faces_with_all_five_changes_or_none():
     from training.model import Sometimes, augmentation_layers
 

@@ -122,6 +122,11 @@ class Sometimes(PerImageRandom):
         super().__init__(seed, **kwargs)
         self.inner, self.rate = list(inner), rate
 
+    def build(self, input_shape) -> None:
+        for layer in self.inner:  # the chain keeps each image's shape
+            layer.build(input_shape)
+        super().build(input_shape)
+
     def augment(self, images):
         changed = images
         for layer in self.inner:
