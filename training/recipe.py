@@ -72,6 +72,11 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # The same on half of the faces, to keep half of every batch clean as FER2013's faces are: it
     # chose its second epoch and lost both PublicTest and whole photos, so it did not ship.
     "last-stage-photometric-half": (replace(SHIPPED[-1], augment="real-photometric-half"),),
+    # One more short cycle of the shipped model with its own augmentation (run with --init-from
+    # models/emotion_cnn.keras): the widened net's best epoch was its last, so the question was
+    # whether it was still improving. It was not: one PublicTest face more, whole photos worse on
+    # every set (docs/EXPERIMENTS.md), so it did not ship.
+    "shipped-one-more": (replace(SHIPPED[-1], name="cycle08", epochs=4, learning_rate=1e-4),),
     # Fine-tune for real photos (run with --init-from models/emotion_cnn.keras): brightness,
     # contrast, gamma, blur, noise, 0.8-1.3 framing and +-20 degree tilt (docs/EXPERIMENTS.md).
     "real-photos": (Stage("real", 5, 2e-4, WIDER, 0.1, 0.3, augment="real"),),
