@@ -58,6 +58,23 @@ def test_augmentation_parts_are_the_chain_and_real_adds_photometric_parts():
     assert np.array_equal(alone, again) and not np.allclose(alone, faces)
 
 
+def test_strong_photometric_widens_light_and_noise_by_half_and_keeps_the_rest():
+    from training.model import augmentation_layers
+
+    plain = augmentation_layers(1, "real-photometric", erase=False)
+    strong = augmentation_layers(1, "real-photometric-strong", erase=False)
+    assert list(strong) == list(plain)
+    widened = {"brightness": "factor", "contrast": "factor", "gamma": "max_log_gamma", "noise": "max_stddev"}
+    for name, layer in strong.items():
+        ours, theirs = ({k: v for k, v in config.items() if k != "name"}
+                        for config in (layer.get_config(), plain[name].get_config()))
+        if name in widened:
+            key = widened[name]
+            assert np.allclose(np.ravel(ours[key]), 1.5 * np.ravel(theirs[key])), name
+        else:
+            assert ours == theirs, name
+
+
 # Keras warns when a layer holding others is marked built without building them.
 @pytest.mark.filterwarnings("error::UserWarning")
 def test_half_photometric_changes_about_half_the_faces_with_all_five_changes_or_none():
