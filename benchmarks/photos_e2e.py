@@ -3,6 +3,8 @@
     python benchmarks/photos_e2e.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras,B.keras]
                                     [--float32]
 
+``--model A.keras+B.keras`` scores the mean of the two models' answers (an ensemble), as one model.
+
 Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-only: the variants
 are written under benchmarks/out/, which git ignores, never into the project):
 
@@ -62,6 +64,24 @@ ROWS = (
     Row("haar+mtcnn (photo default)", ("haar", "mtcnn"), PHOTO_SETTINGS),
     Row("haar+mtcnn, eyes levelled", ("haar", "mtcnn"), PHOTO_SETTINGS, align=True),
 )
+
+
+class Averaged:
+    """Several models as one: the mean of their probabilities (``--model A.keras+B.keras``)."""
+
+    def __init__(self, models: list) -> None:
+        self.models, self.path = models, models[0].path
+
+    def probabilities(self, faces: np.ndarray) -> np.ndarray:
+        return np.mean([model.probabilities(faces) for model in self.models], axis=0)
+
+
+def predictor_for(path: str | None, quantized: bool) -> EmotionPredictor:
+    if path is None or "+" not in path:
+        model = None if path else load_model(quantized=quantized)
+        return EmotionPredictor(path, detector="haar", model=model, quantized=quantized)
+    model = Averaged([load_model(part, quantized=quantized) for part in path.split("+")])
+    return EmotionPredictor(detector="haar", model=model, quantized=quantized)
 
 
 def load_dev(limit: int) -> list[tuple[str, np.ndarray, str]]:
@@ -180,7 +200,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N photos (a quick look)")
     parser.add_argument("--model", default=None,
                         help="other .keras models, comma-separated (default: the shipped one); each is scored on "
-                             "the same detections, and with more than one only the photo default's rows are kept")
+                             "the same detections, and with more than one only the photo default's rows are kept; "
+                             "A.keras+B.keras averages the two models' answers")
     parser.add_argument("--float32", action="store_true",
                         help="classify with each model's float32 twin instead of the int8 twin the pages serve")
     args = parser.parse_args()
@@ -188,8 +209,7 @@ def main() -> None:
         raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
     paths = args.model.split(",") if args.model else [None]
     quantized = not args.float32
-    predictors = [EmotionPredictor(path, detector="haar", model=None if path else load_model(quantized=quantized),
-                                   quantized=quantized) for path in paths]
+    predictors = [predictor_for(path, quantized) for path in paths]
     default_rows = tuple(row for row in ROWS if row.detectors == ("haar", "mtcnn") and not row.align)
     rows = ROWS if len(paths) == 1 else default_rows
     detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}
