@@ -157,7 +157,7 @@ AUGMENTATIONS = {
     # the photometric half on half of the faces only (each face all five changes or none)
     "real-photometric-half": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": 0.5},
     # the photometric half half as strong again (``light``: brightness, contrast, gamma and noise
-    # ranges x1.5; blur stays): the changes helped whole photos, so this asks whether more helps more
+    # ranges x1.5; blur stays): more of the changes read whole photos worse (docs/EXPERIMENTS.md)
     "real-photometric-strong": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": True,
                                 "light": 1.5},
 }

@@ -73,7 +73,7 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # chose its second epoch and lost both PublicTest and whole photos, so it did not ship.
     "last-stage-photometric-half": (replace(SHIPPED[-1], augment="real-photometric-half"),),
     # The same with the photometric changes half as strong again, to ask whether more of them helps
-    # more. It did not: dev and close-ups 1-3 photos worse, PublicTest lower (docs/EXPERIMENTS.md).
+    # more. It did not: dev 2 and close-ups 3 photos worse, PublicTest lower (docs/EXPERIMENTS.md).
     "last-stage-photometric-strong": (replace(SHIPPED[-1], augment="real-photometric-strong"),),
     # One more short cycle of the shipped model with its own augmentation (run with --init-from
     # models/emotion_cnn.keras): the widened net's best epoch was its last, so the question was
