@@ -175,6 +175,15 @@ def test_a_missing_start_model_is_a_clear_cli_error(tmp_path, capsys):
     assert "no model file" in capsys.readouterr().err
 
 
+def test_the_seed_option_reaches_the_runs_settings_and_defaults_to_the_shipped_seed(tmp_path, monkeypatch):
+    import training.train as train
+
+    seen = []
+    monkeypatch.setattr(train, "run_recipe", lambda recipe, run_dir, settings, *rest: seen.append(settings.seed))
+    assert main(["--run", str(tmp_path / "a")]) == 0 and main(["--seed", "43", "--run", str(tmp_path / "b")]) == 0
+    assert seen == [42, 43]
+
+
 def test_the_recipes_are_data_the_shipped_one_ends_at_the_shipped_widths():
     import keras
 

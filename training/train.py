@@ -325,8 +325,11 @@ def main(argv: list[str] | None = None) -> int:
                              "without it later evaluates the run and makes its TFLite twins")
     parser.add_argument("--batch-size", type=int, default=Settings.batch_size)
     parser.add_argument("--limit", type=int, default=0, help="only the first N faces of each split (smoke tests)")
+    parser.add_argument("--seed", type=int, default=Settings.seed,
+                        help="seeds the widening, the data order and the augmentation: another seed trains a sibling")
     args = parser.parse_args(argv)
-    settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit)
+    settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit,
+                       seed=args.seed)
     if args.init_from is not None and not args.init_from.is_file():
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
         return 2
