@@ -296,3 +296,33 @@ def test_an_anchored_stage_refuses_to_start_from_nothing(tmp_path):
 
     with pytest.raises(SystemExit, match="needs a model to start from"):
         train_stage(Stage("a", 1, 1e-3, anchor=0.5), Settings(), tmp_path / "a", None, data=None)
+
+
+@pytest.mark.slow
+def test_a_bfloat16_run_saves_a_float32_model_and_records_its_precision_and_cpu(tiny_csv, tmp_path, toy_recipe):
+    import keras
+
+    run_dir = tmp_path / "run"
+    assert main([*toy_args(tiny_csv, run_dir), "--precision", "bfloat16", "--no-finish"]) == 0
+    model = keras.saving.load_model(run_dir / "toy2" / "model.keras")
+    assert {layer.dtype_policy.name for layer in model.layers[1:]} == {"float32"}
+    training = json.loads((run_dir / "toy2" / "model.json").read_text())["training"]
+    assert training["settings"]["precision"] == "bfloat16"
+    assert training["machines"] and {"model", "flags"} <= set(training["machines"][0])
+    assert "training in bfloat16" in (run_dir / "train.log").read_text()
+
+
+def test_the_training_model_computes_in_bfloat16_but_answers_in_float32():
+    from training.model import build_model
+
+    model = build_model((4, 4, 4), dense_units=8, precision="bfloat16")
+    assert model.get_layer("conv1_1").compute_dtype == "bfloat16" and model.get_layer("conv1_1").kernel.dtype == "float32"
+    assert model.get_layer("probabilities").compute_dtype == "float32"
+
+
+def test_the_cpu_description_lists_the_speed_flags_it_finds(tmp_path):
+    from training.train import cpu_description
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Test Xeon\nflags\t\t: fpu avx2 amx_bf16 avx512f\n")
+    assert cpu_description(info) == {"model": "Test Xeon", "flags": ["amx_bf16", "avx512f", "avx2"]}

@@ -23,11 +23,17 @@ def parse_widths(text: str) -> tuple[int, int, int]:
     return widths
 
 
+# ``--precision``: the Keras dtype policy each name trains under. "bfloat16" computes in bfloat16
+# and keeps float32 weights, so a bfloat16 run saves the same float32 model a float32 run does.
+PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+
+
 def build_model(
     widths: tuple[int, int, int] = (32, 64, 128),
     block_dropout: float = 0.15,
     dense_units: int = 256,
     dense_dropout: float = 0.4,
+    precision: str = "float32",
 ) -> keras.Model:
     """Six 3x3 convolutions in three pairs (conv-BN-ELU twice, then max-pool), a dense head, softmax.
 
@@ -38,22 +44,26 @@ def build_model(
     published FER2013 networks use; batch norm lets Adam run at 1e-3 from scratch; ELU keeps a
     gradient for negative inputs. The head flattens (rather than global-pooling) the 6x6 map because
     where a feature sits on an aligned face (mouth vs brows) matters for expression.
+
+    ``precision`` (a ``PRECISIONS`` key) sets the policy of every layer but the softmax, which stays
+    float32 so the loss never sees bfloat16 probabilities.
     """
+    dtype = PRECISIONS[precision]
     inputs = keras.Input(shape=INPUT_SHAPE, name="face")
-    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    x = layers.Rescaling(1.0 / 255, name="rescale", dtype=dtype)(inputs)
     for block, width in enumerate(widths, start=1):
         for conv in (1, 2):
-            x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{block}_{conv}")(x)
-            x = layers.BatchNormalization(name=f"bn{block}_{conv}")(x)
-            x = layers.Activation("elu", name=f"elu{block}_{conv}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
-        x = layers.Dropout(block_dropout, name=f"drop{block}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, use_bias=False, name="dense")(x)
-    x = layers.BatchNormalization(name="bn_dense")(x)
-    x = layers.Activation("elu", name="elu_dense")(x)
-    x = layers.Dropout(dense_dropout, name="drop_dense")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+            x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{block}_{conv}", dtype=dtype)(x)
+            x = layers.BatchNormalization(name=f"bn{block}_{conv}", dtype=dtype)(x)
+            x = layers.Activation("elu", name=f"elu{block}_{conv}", dtype=dtype)(x)
+        x = layers.MaxPooling2D(2, name=f"pool{block}", dtype=dtype)(x)
+        x = layers.Dropout(block_dropout, name=f"drop{block}", dtype=dtype)(x)
+    x = layers.Flatten(name="flatten", dtype=dtype)(x)
+    x = layers.Dense(dense_units, use_bias=False, name="dense", dtype=dtype)(x)
+    x = layers.BatchNormalization(name="bn_dense", dtype=dtype)(x)
+    x = layers.Activation("elu", name="elu_dense", dtype=dtype)(x)
+    x = layers.Dropout(dense_dropout, name="drop_dense", dtype=dtype)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="emotion_cnn")
 
 

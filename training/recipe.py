@@ -26,6 +26,7 @@ class Settings:
     class_weight_power: float = 0.5
     dense_units: int = 256
     seed: int = 42
+    precision: str = "float32"  # training/model.py PRECISIONS; the run's metadata records it and the CPU
     limit: int = 0  # only the first N faces of each split (smoke tests)
 
 

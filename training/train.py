@@ -37,7 +37,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.model import build_augmentation, build_model, keras  # keras after emotion_app (see its __init__)
+from training.model import PRECISIONS, build_augmentation, build_model, keras  # keras after emotion_app (see its __init__)
 from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +60,25 @@ def setup_logging(run_dir: Path) -> None:
     for handler in (logging.StreamHandler(sys.stdout), logging.FileHandler(run_dir / "train.log")):
         handler.setFormatter(formatter)
         log.addHandler(handler)
+
+
+# The instructions that decide what a precision costs here: AMX and AVX-512 BF16 run bfloat16
+# convolutions in hardware; without them bfloat16 is no gain (each epoch's seconds are in the run's log).
+SPEED_FLAGS = ("amx_bf16", "amx_int8", "amx_tile", "avx512_bf16", "avx512_vnni", "avx512f", "avx_vnni", "avx2")
+
+
+def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict:
+    """This machine's CPU model and which of ``SPEED_FLAGS`` it has (empty where /proc is not Linux's)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        import platform
+
+        return {"model": platform.processor() or platform.machine(), "flags": []}
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    return {"model": fields.get("model name", "unknown"), "flags": [f for f in SPEED_FLAGS if f in flags]}
 
 
 def _limited(data, limit: int):
@@ -90,7 +109,8 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     from training.calibration import OUTPUT_LAYER
     from training.widen import widen_model
 
-    model = build_model(stage.widths, stage.block_dropout, settings.dense_units, stage.dense_dropout)
+    model = build_model(stage.widths, stage.block_dropout, settings.dense_units, stage.dense_dropout,
+                        settings.precision)
     if init is None:
         return model
     earlier = keras.saving.load_model(init)
@@ -135,9 +155,13 @@ def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: in
     return trainer
 
 
+def _float32_layer(layer):
+    return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
+
+
 class ServedCopy:
-    """A copy of a training model as it will be served (batch-norm statistics of clean faces),
-    refreshed from it on each call.
+    """A float32 copy of a training model as it will be served (batch-norm statistics of clean
+    faces), refreshed from it on each call; a bfloat16 run's weights are float32 already.
 
     NOTE: made once a stage, not once an epoch: under JAX every new model (and every new batch-norm
     sub-model) compiles afresh, seconds an epoch on a GPU, where the rest of an epoch takes about as
@@ -147,7 +171,8 @@ class ServedCopy:
     def __init__(self, model, bn_faces: np.ndarray) -> None:
         from training.batchnorm import BatchNormEstimator
 
-        self.source, self.model = model, keras.models.clone_model(model)
+        self.source = model
+        self.model = keras.models.clone_model(model, clone_function=_float32_layer)
         self.estimate = BatchNormEstimator(self.model, bn_faces)
 
     def __call__(self):
@@ -192,6 +217,9 @@ class EpochScorer(keras.callbacks.Callback):
             served.save(self.stage_dir / "best.keras")
             state.update(best_val_accuracy=score, best_epoch=epoch + 1)
         state.update(epochs_done=epoch + 1, seconds=round(state.get("seconds", 0) + seconds))
+        machines, cpu = state.setdefault("machines", []), cpu_description()
+        if cpu not in machines:  # a resumed stage may finish on another machine
+            machines.append(cpu)
         self.state_path.write_text(json.dumps(state, indent=2))
 
 
@@ -238,6 +266,7 @@ def finish_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path |
         "settings": asdict(settings), "stage": asdict(stage), "init_from": str(init) if init else None,
         "data_sha256": data_sha256(settings.data), "best_epoch": state["best_epoch"],
         "epochs_done": state["epochs_done"], "train_seconds": state["seconds"],
+        "machines": state.get("machines", []),
         "total_epochs": parent.get("total_epochs", 0) + state["epochs_done"],
         "total_train_seconds": parent.get("total_train_seconds", 0) + state["seconds"],
         "calibration_bias": [round(float(b), 4) for b in bias.bias],
@@ -296,6 +325,11 @@ def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None
     if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(plan)):
         raise SystemExit(f"{run_dir} holds a run of another recipe or settings; use another --run")
     saved.write_text(json.dumps(plan, indent=2))
+    cpu = cpu_description()
+    log.info("CPU %s with %s; training in %s", cpu["model"], " ".join(cpu["flags"]) or "no listed speed flags",
+             settings.precision)
+    if settings.precision == "bfloat16" and not {"amx_bf16", "avx512_bf16"} & set(cpu["flags"]):
+        log.warning("this CPU has no bfloat16 instructions: bfloat16 will be slower than float32 here")
     data = load_data(settings)
     stages, model = RECIPES[recipe], init
     # Each stage starts from the one before, so the last stage written is where the run stands: the
@@ -327,9 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N faces of each split (smoke tests)")
     parser.add_argument("--seed", type=int, default=Settings.seed,
                         help="seeds the widening, the data order and the augmentation: another seed trains a sibling")
+    parser.add_argument("--precision", choices=sorted(PRECISIONS), default=Settings.precision,
+                        help="bfloat16 trains about twice as fast on CPUs with AMX (see the run's log) and saves "
+                             "the same float32 model")
     args = parser.parse_args(argv)
     settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit,
-                       seed=args.seed)
+                       seed=args.seed, precision=args.precision)
     if args.init_from is not None and not args.init_from.is_file():
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
         return 2
