@@ -316,7 +316,8 @@ def test_the_training_model_computes_in_bfloat16_but_answers_in_float32():
     from training.model import build_model
 
     model = build_model((4, 4, 4), dense_units=8, precision="bfloat16")
-    assert model.get_layer("conv1_1").compute_dtype == "bfloat16" and model.get_layer("conv1_1").kernel.dtype == "float32"
+    conv = model.get_layer("conv1_1")
+    assert conv.compute_dtype == "bfloat16" and conv.kernel.dtype == "float32"
     assert model.get_layer("probabilities").compute_dtype == "float32"
 
 

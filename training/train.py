@@ -37,7 +37,12 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.model import PRECISIONS, build_augmentation, build_model, keras  # keras after emotion_app (see its __init__)
+from training.model import (  # keras after emotion_app (see its __init__)
+    PRECISIONS,
+    build_augmentation,
+    build_model,
+    keras,
+)
 from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
