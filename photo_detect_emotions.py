@@ -31,12 +31,12 @@ ui.accuracy_note(predictor, language)
 every = st.sidebar.select_slider(ui.text(language, "video_every"), options=[1, 2, 3, 5, 10], value=2,
                                  help=ui.text(language, "video_every_help"), key="video_every")
 uploads = st.file_uploader(ui.text(language, "upload"), type=[*ACCEPTED_TYPES, *VIDEO_TYPES],
-                           accept_multiple_files=True)
+                           accept_multiple_files=True, key="uploads")
 # NOTE: the camera widget asks for camera permission as soon as it is drawn, so it is only drawn
 # when the user asks for it.
 snapshot = None
 if st.toggle(ui.text(language, "snapshot"), key="use_camera"):
-    snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed")
+    snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed", key="camera")
 example = ui.example_picker(language)
 files = [(upload.name, upload.getvalue()) for upload in uploads or []]
 if snapshot is not None:

@@ -28,8 +28,8 @@ st.set_page_config(page_title="Emotion detector: live", page_icon="🎥", layout
 language = ui.sidebar_language()
 settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
 detector = ui.sidebar_detector(language, LIVE_DETECTOR)
-mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True)
-show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True)
+mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True, key="mirror")
+show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True, key="show_probabilities")
 width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
                                      format_func=lambda size: f"{size[0]}x{size[1]}", key="resolution")
 presenting = ui.presentation_toggle(language)

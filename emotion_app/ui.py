@@ -360,10 +360,32 @@ def hex_color(emotion: str) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+# NOTE: Streamlit drops a widget's value when a page without that widget runs (changing page), and
+# a widget without a key becomes a new, empty one when its label changes (changing language). So
+# every input has a fixed key, and the sidebar settings a user chose are copied to a plain session
+# key, which no page run drops, and put back when the next page draws its widget.
+KEPT = "kept."
+
+
+def _restore(key: str, default: object) -> None:
+    """Before drawing the widget ``key``: the value the user chose, on this page or another, else
+    ``default``. (Given through session state, not the widget's ``value``, which Streamlit would
+    warn is set twice.)"""
+    if KEPT + key in st.session_state:
+        st.session_state[key] = st.session_state[KEPT + key]
+    elif key not in st.session_state:
+        st.session_state[key] = default
+
+
+def _keep(key: str) -> None:
+    st.session_state[KEPT + key] = st.session_state[key]
+
+
 def sidebar_language() -> str:
+    _restore("language", next(iter(LANGUAGES)))
     return st.sidebar.radio(
         "Language / Langue", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, horizontal=True,
-        key="language",
+        key="language", on_change=_keep, args=("language",),
     )
 
 
@@ -371,9 +393,10 @@ def sidebar_sensitivity(
     language: str, levels: dict[str, DetectionSettings] = SENSITIVITY
 ) -> DetectionSettings:
     names = dict(zip(levels, text(language, "sensitivity_levels").split("|"), strict=True))
+    _restore("sensitivity", "medium")
     level = st.sidebar.select_slider(
-        text(language, "sensitivity"), options=list(levels), value="medium",
-        format_func=names.__getitem__, help=text(language, "sensitivity_help"), key="sensitivity",
+        text(language, "sensitivity"), options=list(levels), format_func=names.__getitem__,
+        help=text(language, "sensitivity_help"), key="sensitivity", on_change=_keep, args=("sensitivity",),
     )
     return levels[level]
 
@@ -394,9 +417,10 @@ def example_picker(language: str) -> tuple[str, bytes] | None:
 
 
 def sidebar_detector(language: str, default: str) -> str:
+    _restore("detector", default)
     return st.sidebar.radio(
-        text(language, "detector"), options=list(DETECTORS), index=DETECTORS.index(default),
-        format_func=DETECTOR_NAMES.__getitem__, help=text(language, "detector_help"), key="detector",
+        text(language, "detector"), options=list(DETECTORS), format_func=DETECTOR_NAMES.__getitem__,
+        help=text(language, "detector_help"), key="detector", on_change=_keep, args=("detector",),
     )
 
 

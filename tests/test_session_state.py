@@ -1,0 +1,53 @@
+"""What a user sets or uploads survives ordinary use: switching language, changing page."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def random_model(random_model_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_APP_MODEL", str(random_model_path))
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def test_switching_language_keeps_the_uploads_and_shows_their_results_in_french(random_model, astronaut_jpeg):
+    page = AppTest.from_file(str(REPO / "photo_detect_emotions.py"), default_timeout=120).run()
+    page.get("file_uploader")[0].set_value([("astronaut.jpg", astronaut_jpeg, "image/jpeg")]).run()
+    assert any("found in astronaut" in caption.value for caption in page.caption)
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert not page.exception
+    assert any("trouvé(s) dans astronaut" in caption.value for caption in page.caption)
+    assert page.subheader[0].value == "astronaut\\.jpg"
+
+
+@pytest.fixture
+def idle_camera(monkeypatch):
+    """The webcam component, which needs a real server, as it is before START."""
+    from types import SimpleNamespace
+
+    import streamlit_webrtc
+
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer",
+                        lambda **kwargs: SimpleNamespace(state=SimpleNamespace(playing=False)))
+
+
+def test_language_sensitivity_and_detector_stay_when_changing_page(random_model, idle_camera):
+    page = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    page.sidebar.select_slider(key="sensitivity").set_value("high").run()
+    page.sidebar.radio(key="detector").set_value("mtcnn").run()
+    page.switch_page("webcam_detect_emotions.py").run()
+    assert not page.exception
+    assert page.title[0].value.startswith("Détecteur d'émotions")
+    assert page.sidebar.select_slider(key="sensitivity").value == "high"
+    assert page.sidebar.radio(key="detector").value == "mtcnn"
+    page.switch_page("photo_detect_emotions.py").run()
+    assert page.sidebar.radio(key="language").value == "fr" and page.title[0].value.startswith("Détecteur")
+    assert page.sidebar.select_slider(key="sensitivity").value == "high"
