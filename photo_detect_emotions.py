@@ -14,7 +14,7 @@ from emotion_app import ui
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.photo import analyze_photo, annotated_zip, face_rows, rows_csv, rows_json
 from emotion_app.predictor import PHOTO_DETECTOR
-from emotion_app.video import VIDEO_TYPES
+from emotion_app.video import VIDEO_TYPES, is_picture
 
 st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
 
@@ -78,8 +78,8 @@ for i, (name, data) in enumerate(files, start=1):
     if progress is not None:
         progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
     st.subheader(shown, anchor=False)
-    if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES:
-        ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}")
+    if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES and not is_picture(data):  # a photo named .mp4 is a photo
+        ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
         continue
     try:
         result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)

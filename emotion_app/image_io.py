@@ -46,7 +46,10 @@ REASONS = {
     "not_video": "this is not a video we can read (use MP4, WebM or MOV)",
     "no_video_stream": "the file has no video stream",
     "video_too_long": "the video lasts more than {limit:.0f} s, the limit",
-    "video_damaged": "the video data is damaged or incomplete",
+    "video_damaged": "the video data is damaged or incomplete (was the file cut short?)",
+    "no_timing": "the video does not say its frame rate (a raw stream): put it in an MP4 or WebM file first",
+    "video_too_heavy": "the video has too many pixels to decode ({frames} frames of {w}x{h}): shorten it or "
+    "lower its resolution or frame rate",
     "no_frames": "the video has no frames",
 }
 

@@ -51,6 +51,9 @@ TEXT: dict[str, dict[str, str]] = {
         "video_progress": "{frames} frames done, about {left:.0f} s left",
         "video_progress_unknown": "{frames} frames done",
         "video_done": "{frames} frames, {analysed} analysed.",
+        "video_sampled": "This video has {fps:.0f} frames a second: every {every}th frame was analysed "
+        "({analysed:.0f} a second) and the annotated video keeps {shown:.0f} a second, to keep the work bounded.",
+        "video_incomplete": "{name} is damaged or incomplete: its first {seconds:.0f} s were analysed.",
         "download_video": "Download the annotated video (MP4)",
         "video_timeline": "Face 1's emotions over time",
         "presentation": "Presentation view",
@@ -132,6 +135,10 @@ TEXT: dict[str, dict[str, str]] = {
         "video_progress": "{frames} images traitées, encore environ {left:.0f} s",
         "video_progress_unknown": "{frames} images traitées",
         "video_done": "{frames} images, dont {analysed} analysées.",
+        "video_sampled": "Cette vidéo a {fps:.0f} images par seconde : une image sur {every} a été analysée "
+        "({analysed:.0f} par seconde) et la vidéo annotée en garde {shown:.0f} par seconde, pour borner le travail.",
+        "video_incomplete": "{name} est abîmée ou incomplète : ses {seconds:.0f} premières secondes ont été "
+        "analysées.",
         "download_video": "Télécharger la vidéo annotée (MP4)",
         "video_timeline": "Émotions du visage 1 au fil du temps",
         "presentation": "Mode présentation",
@@ -281,7 +288,11 @@ REASONS = {
         "not_video": "ce n'est pas une vidéo lisible ici (utilise MP4, WebM ou MOV)",
         "no_video_stream": "le fichier ne contient aucune piste vidéo",
         "video_too_long": "la vidéo dure plus de {limit:.0f} s, la limite",
-        "video_damaged": "les données de la vidéo sont abîmées ou incomplètes",
+        "video_damaged": "les données de la vidéo sont abîmées ou incomplètes (le fichier a-t-il été coupé ?)",
+        "no_timing": "la vidéo n'indique pas sa cadence d'images (un flux brut) : mets-la d'abord dans un fichier "
+        "MP4 ou WebM",
+        "video_too_heavy": "la vidéo a trop de pixels à décoder ({frames} images de {w}x{h}) : raccourcis-la ou "
+        "baisse sa résolution ou sa cadence",
         "no_frames": "la vidéo n'a aucune image",
     },
 }
@@ -297,7 +308,7 @@ VIDEOS_KEPT = 3  # analysed videos a session keeps across reruns
 
 
 def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
-               language: str, key: str) -> None:
+               language: str, key: str, settings: DetectionSettings | None = None) -> None:
     """One uploaded video: a progress bar with frames done and time left, then the annotated video,
     its downloads (MP4, CSV) and face 1's emotions over time; a clear message if it is unreadable."""
     import time
@@ -319,10 +330,10 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
     # NOTE: every widget change reruns the page; a video costs seconds to minutes to analyse, so
     # this session keeps its last few results (in memory only, gone with the session).
     kept = st.session_state.setdefault("video_results", {})
-    cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, language)
+    cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, language, settings)
     try:
         result = kept.get(cache_key) or analyze_video(data, predictor, painter, every=every, language=language,
-                                                      progress=report)
+                                                      progress=report, settings=settings)
     except ImageError as error:
         bar.empty()
         st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
@@ -337,7 +348,12 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
     while len(kept) > VIDEOS_KEPT:
         kept.pop(next(iter(kept)))
     st.video(result.video, format="video/mp4")
+    if result.incomplete:
+        st.warning(text(language, "video_incomplete", name=shown, seconds=result.seconds))
     st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
+    if result.every > every or result.shown_every > 1:
+        st.caption(text(language, "video_sampled", fps=result.rate, every=result.every,
+                        analysed=result.rate / result.every, shown=result.rate / result.shown_every))
     left, right = st.columns(2)
     left.download_button(text(language, "download_video"), result.video, file_name=download_name(name, "_emotions.mp4"),
                          mime="video/mp4", on_click="ignore", key=f"video-{key}")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import av
 import numpy as np
 
+from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
@@ -24,15 +27,32 @@ from emotion_app.predictor import EmotionPredictor, FacePrediction
 VIDEO_TYPES = ("mp4", "webm", "mov")
 MAX_SECONDS = 120.0  # longer videos are refused: about 4 minutes of work at 2 cores
 VIDEO_SIDE = 1280  # frames are shrunk to this longer side before analysis and encoding
-ROW_FIELDS = ("time_s", "face", "x", "y", "width", "height", "emotion", "unsure", *EMOTIONS)
+# The work a file may cost is capped by frames, not by its length alone: a 120 fps clip has 4x the
+# frames of a 30 fps one. At most this many frames a second are analysed (the "every Nth frame"
+# setting is raised for higher rates) and kept in the annotated video (frames in between are dropped).
+MAX_ANALYSED_PER_SECOND = 15
+MAX_SHOWN_PER_SECOND = 30
+# Decoding alone is capped too: frames x pixels a file may ask us to decode (2 minutes of 1080p at
+# 30 fps), checked before any work when the file says its frame count, and as frames go otherwise.
+MAX_DECODED_PIXELS = int(MAX_SECONDS * 30 * 1920 * 1080)
+# ffmpeg's demuxer flag for formats without timestamps (raw H.264, HEVC, MPEG-4 elementary streams):
+# their frame rate is a guess of 25 unless the stream's own headers give one.
+NO_TIMESTAMPS = 0x0080
+ROW_FIELDS = ("time_s", "face", "x", "y", "width", "height", "image_width", "image_height", "emotion", "unsure",
+              *EMOTIONS)
 
 
 @dataclass
 class VideoResult:
     video: bytes  # H.264 MP4, yuv420p: plays in every browser
     rows: list[tuple] = field(default_factory=list)  # one per face and analysed frame, ROW_FIELDS
-    frames: int = 0
+    frames: int = 0  # decoded
     analysed: int = 0
+    rate: float = 0.0  # the file's frames a second
+    every: int = 1  # every this many frames analysed (the setting, or more for a high frame rate)
+    shown_every: int = 1  # every this many frames kept in the annotated video
+    incomplete: bool = False  # the file stopped early (damaged or cut short): the part before was analysed
+    seconds: float = 0.0  # of video analysed
 
     def csv(self) -> bytes:
         buffer = io.StringIO()
@@ -42,26 +62,75 @@ class VideoResult:
         return buffer.getvalue().encode("utf-8")
 
 
-def open_video(data: bytes) -> tuple[av.container.InputContainer, av.video.stream.VideoStream, float]:
-    """The container, its first video stream and its length in seconds (0 when the file does not
-    say); ``ImageError`` otherwise."""
+@dataclass
+class OpenedVideo:
+    container: av.container.InputContainer
+    stream: av.video.stream.VideoStream
+    seconds: float  # 0 when the file does not say
+    rate: float  # frames a second, from the file's timing
+    timestamps: bool  # whether frames carry their own times (else frame index / rate)
+
+
+def is_picture(data: bytes) -> bool:
+    """Whether ``data`` is a picture Pillow can open, whatever its file name says."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)):
+            return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+
+
+def _looks_like_a_container(data: bytes) -> bool:
+    """An MP4/MOV (``ftyp`` box first) or WebM/Matroska (EBML magic) by its first bytes."""
+    return data[4:8] == b"ftyp" or data[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def open_video(data: bytes) -> OpenedVideo:
+    """The container, its first video stream, its length and frame rate; ``ImageError`` otherwise."""
     try:
         container = av.open(io.BytesIO(data), mode="r")
     except (av.error.FFmpegError, ValueError):
-        raise ImageError("not_video") from None
+        # an MP4 cut before its index (which cameras write last) cannot be opened at all
+        raise ImageError("video_damaged" if _looks_like_a_container(data) else "not_video") from None
     if not container.streams.video:
         container.close()
         raise ImageError("no_video_stream")
     stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
     width, height = stream.codec_context.width, stream.codec_context.height
     if width * height > MAX_PIXELS:  # each frame is decoded whole before it is shrunk
         container.close()
         raise ImageError("too_many_pixels", w=width, h=height, mp=width * height / 1e6, limit=MAX_PIXELS / 1e6)
+    timestamps = not container.format.flags & NO_TIMESTAMPS
+    # NOTE: without timestamps ffmpeg assumes 25 fps; a 10 fps raw stream then played 2.5x fast and
+    # its CSV times were wrong. Only the stream's own headers (H.264's VUI timing) are trusted there.
+    rate = float(stream.average_rate or stream.guessed_rate or 0) if timestamps else float(
+        stream.codec_context.framerate or 0)
+    if rate <= 0:
+        container.close()
+        raise ImageError("no_timing")
     seconds = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / 1e6
+    if not timestamps:
+        seconds = stream.frames / rate if stream.frames else 0.0
     if seconds > MAX_SECONDS:
         container.close()
         raise ImageError("video_too_long", limit=MAX_SECONDS)
-    return container, stream, seconds
+    frames = stream.frames or seconds * rate
+    if frames * width * height > MAX_DECODED_PIXELS:
+        container.close()
+        raise ImageError("video_too_heavy", frames=int(frames), w=width, h=height)
+    return OpenedVideo(container, stream, seconds, rate, timestamps)
+
+
+def sampling(rate: float, every: int) -> tuple[int, int]:
+    """(analyse every, show every) frames for a ``rate`` fps video whose user asked for ``every``:
+    at most ``MAX_ANALYSED_PER_SECOND`` analysed and ``MAX_SHOWN_PER_SECOND`` shown a second, each
+    analysed frame one that is shown."""
+    shown = max(1, math.ceil(rate / MAX_SHOWN_PER_SECOND - 1e-9))
+    analysed = max(every, math.ceil(rate / MAX_ANALYSED_PER_SECOND - 1e-9))
+    return math.ceil(analysed / shown) * shown, shown
 
 
 def upright(frame: av.VideoFrame) -> np.ndarray:
@@ -72,8 +141,11 @@ def upright(frame: av.VideoFrame) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
 
 
-def face_rows(time_s: float, predictions: list[FacePrediction]) -> list[tuple]:
-    return [(round(time_s, 3), i, *p.box, p.emotion, p.unsure, *(round(p.probabilities[e], 4) for e in EMOTIONS))
+def face_rows(time_s: float, predictions: list[FacePrediction], scale: float, size: tuple[int, int]) -> list[tuple]:
+    """``predictions``' rows, boxes in the original frame's pixels (``scale`` times the analysed
+    frame's), with that frame's ``size`` (width, height)."""
+    return [(round(time_s, 3), i, *(round(v * scale) for v in p.box), *size, p.emotion, p.unsure,
+             *(round(p.probabilities[e], 4) for e in EMOTIONS))
             for i, p in enumerate(predictions, start=1)]
 
 
@@ -84,46 +156,65 @@ def analyze_video(
     every: int = 1,
     language: str = "en",
     progress: Callable[[float | None, int], None] | None = None,
+    settings: DetectionSettings | None = None,
 ) -> VideoResult:
-    """Analyse every ``every``-th frame (others reuse the last answer), annotate every frame, and
-    encode the result; ``progress(fraction, frames_done)`` is called as frames go by (``fraction``
-    is None when the file says neither its length nor its frame count)."""
-    container, stream, seconds = open_video(data)
-    rate = stream.average_rate or 25
-    total = int(stream.frames or seconds * float(rate))
-    result, predictions = VideoResult(b""), []
+    """Analyse every ``every``-th frame (or fewer: see ``sampling``; others reuse the last answer)
+    with the detection ``settings``, annotate the frames kept, and encode the result;
+    ``progress(fraction, frames_done)`` is called as frames go by (``fraction`` is None when the
+    file says neither its length nor its frame count)."""
+    opened = open_video(data)
+    stream, rate = opened.stream, opened.rate
+    analysed_every, shown_every = sampling(rate, every)
+    total = int(stream.frames or opened.seconds * rate)
+    result = VideoResult(b"", rate=rate, every=analysed_every, shown_every=shown_every)
+    predictions: list[FacePrediction] = []
+    decoded_pixels, time_s = 0, 0.0
     out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
     with av.open(out_file, mode="w", format="mp4") as output:
         encoder = None
         try:
-            for frame in container.decode(stream):
-                time_s = float(frame.time) if frame.time is not None else result.frames / float(rate)
-                if time_s > MAX_SECONDS:  # a file that did not say how long it is
-                    raise ImageError("video_too_long", limit=MAX_SECONDS)
-                image = shrink(upright(frame), VIDEO_SIDE)
+            try:
+                for frame in opened.container.decode(stream):
+                    index = result.frames
+                    time_s = float(frame.time) if opened.timestamps and frame.time is not None else index / rate
+                    if time_s > MAX_SECONDS:  # a file that did not say how long it is
+                        raise ImageError("video_too_long", limit=MAX_SECONDS)
+                    result.seconds = time_s
+                    decoded_pixels += frame.width * frame.height
+                    if decoded_pixels > MAX_DECODED_PIXELS:
+                        raise ImageError("video_too_heavy", frames=index, w=frame.width, h=frame.height)
+                    result.frames += 1
+                    if progress is not None:
+                        progress(min(1.0, result.frames / total) if total else None, result.frames)
+                    if index % shown_every:
+                        continue  # neither analysed nor shown: never converted
+                    original = upright(frame)
+                    image = shrink(original, VIDEO_SIDE)
+                    if encoder is None:
+                        encoder = output.add_stream("libx264", rate=Fraction(rate / shown_every).limit_denominator(1001))
+                        # H.264 in yuv420p needs even sides
+                        encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
+                        encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
+                    if index % analysed_every == 0:
+                        predictions = reading_order(predictor.predict(image, settings))
+                        size = (original.shape[1], original.shape[0])
+                        result.rows += face_rows(time_s, predictions, original.shape[1] / image.shape[1], size)
+                        result.analysed += 1
+                    annotated = painter.draw(image, predictions, language, numbered=True)
+                    annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
+                    for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
+                        output.mux(packet)
+            except av.error.FFmpegError:
                 if encoder is None:
-                    encoder = output.add_stream("libx264", rate=rate)
-                    # H.264 in yuv420p needs even sides
-                    encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
-                    encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
-                if result.frames % every == 0:
-                    predictions = reading_order(predictor.predict(image))
-                    result.rows += face_rows(time_s, predictions)
-                    result.analysed += 1
-                annotated = painter.draw(image, predictions, language, numbered=True)
-                annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
-                for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
-                    output.mux(packet)
-                result.frames += 1
-                if progress is not None:
-                    progress(min(1.0, result.frames / total) if total else None, result.frames)
+                    raise ImageError("video_damaged") from None
+                result.incomplete = True  # what decoded before the damage is kept
             if encoder is None:
                 raise ImageError("no_frames")
+            if opened.seconds and result.seconds + 1.0 / rate < opened.seconds - 1.0:
+                result.incomplete = True  # the file says it is longer than what it holds: cut short
             for packet in encoder.encode():
                 output.mux(packet)
-        except av.error.FFmpegError:
-            raise ImageError("video_damaged") from None
         finally:
-            container.close()
+            opened.container.close()
     result.video = out_file.getvalue()
     return result

@@ -175,9 +175,9 @@ def _video_page():
     from emotion_app import ui, video
     from tests.test_photo_page import ANALYSED
 
-    def counted(data, predictor, painter, every=1, language="en", progress=None):
+    def counted(data, predictor, painter, every=1, language="en", progress=None, settings=None):
         ANALYSED.append((data, every))
-        return video.VideoResult(b"\x00" * 16, frames=4, analysed=2)
+        return video.VideoResult(b"\x00" * 16, frames=4, analysed=2, rate=10.0, every=every)
 
     kept, video.analyze_video = video.analyze_video, counted
     try:
@@ -269,3 +269,22 @@ def test_the_photo_page_serves_the_int8_twin_too_and_says_so(model_with_int8_twi
 
     captions = served_runtime_captions(PAGE, model_with_int8_twin, monkeypatch)
     assert any("run by LiteRT (int8)" in caption for caption in captions)
+
+
+def test_a_picture_named_mp4_is_analysed_as_the_photo_it_is(page, astronaut_jpeg):
+    page.run()
+    page.get("file_uploader")[0].set_value([("holiday.mp4", astronaut_jpeg, "video/mp4")]).run()
+    assert not page.exception and not page.error
+    assert any("1 face(s) found in holiday" in caption.value for caption in page.caption)
+
+
+def test_the_page_says_when_a_high_frame_rate_video_was_sampled(page):
+    import numpy as np
+
+    from tests.test_video import make_mp4
+
+    clip = make_mp4([np.full((48, 64, 3), 128, np.uint8)] * 24, rate=120)
+    page.run()
+    page.get("file_uploader")[0].set_value([("fast.mp4", clip, "video/mp4")]).run()
+    assert not page.exception and not page.error
+    assert any("120 frames a second: every 8th frame was analysed" in caption.value for caption in page.caption)

@@ -108,11 +108,114 @@ def test_a_video_that_does_not_say_its_length_is_stopped_at_the_limit(random_pre
     """A raw H.264 stream carries no duration and no frame count: the limit is checked frame by frame."""
     monkeypatch.setattr(video, "MAX_SECONDS", 1.0)
     seen = []
-    frames = [np.zeros((32, 32, 3), np.uint8)] * 40  # 1.6 s at the assumed 25 fps
+    frames = [np.zeros((32, 32, 3), np.uint8)] * 40  # 4 s at 10 fps (ffmpeg would assume 25 fps: 1.6 s)
     with pytest.raises(ImageError, match="more than 1 s"):
         analyze_video(make_mp4(frames, codec="libx264", format="h264"), random_predictor, Painter(),
                       progress=lambda fraction, frames: seen.append(fraction))
-    assert seen and set(seen) == {None} and len(seen) <= 26  # no made-up progress, stopped in time
+    assert seen and set(seen) == {None} and len(seen) <= 11  # no made-up progress, stopped at 1 s of 10 fps
+
+
+def test_a_raw_stream_is_timed_by_its_own_frame_rate_not_a_guess(random_predictor, clip):
+    """A raw H.264 stream at 10 fps was taken for 25 fps: played 2.5x fast, with wrong CSV times."""
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 20
+    result = analyze_video(make_mp4(frames, codec="libx264", format="h264"), random_predictor, Painter())
+    assert result.rate == 10 and result.seconds == pytest.approx(1.9)
+    with av.open(io.BytesIO(result.video)) as played:
+        assert played.streams.video[0].average_rate == 10
+
+
+def test_a_raw_stream_whose_headers_give_no_frame_rate_is_refused(random_predictor, monkeypatch):
+    class Untimed:
+        width, height, framerate = 64, 48, None
+
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 5
+    real_open = av.open
+
+    def untimed_open(*args, **kwargs):
+        container = real_open(*args, **kwargs)
+        monkeypatch.setattr(type(container.streams.video[0]), "codec_context", property(lambda self: Untimed()))
+        return container
+
+    data = make_mp4(frames, codec="libx264", format="h264")
+    monkeypatch.setattr(video.av, "open", untimed_open)
+    with pytest.raises(ImageError, match="does not say its frame rate"):
+        video.open_video(data)
+
+
+def test_a_high_frame_rate_video_costs_frames_a_second_not_its_frame_count(random_predictor):
+    """A 120 fps clip held both cores for minutes: at most 15 frames a second are analysed and 30 kept."""
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 96  # 0.8 s at 120 fps
+    calls = []
+    predictor = type("Counting", (), {"predict": lambda self, image, settings=None: calls.append(1) or []})()
+    result = analyze_video(make_mp4(frames, rate=120), predictor, Painter(), every=2)
+    assert (result.every, result.shown_every) == (8, 4) and result.frames == 96
+    assert result.analysed == len(calls) == 12
+    with av.open(io.BytesIO(result.video)) as played:
+        stream = played.streams.video[0]
+        assert stream.average_rate == 30 and sum(1 for _ in played.decode(stream)) == 24
+    assert video.sampling(25, 2) == (2, 1) and video.sampling(60, 5) == (6, 2) and video.sampling(30, 1) == (2, 1)
+
+
+def test_a_video_with_too_many_pixels_to_decode_is_refused_before_any_work(random_predictor, monkeypatch):
+    monkeypatch.setattr(video, "MAX_DECODED_PIXELS", 19 * 64 * 48)
+    with pytest.raises(ImageError, match="too many pixels to decode"):
+        analyze_video(make_mp4([np.zeros((48, 64, 3), np.uint8)] * 20), random_predictor, Painter(),
+                      progress=lambda *_: pytest.fail("decoded"))
+
+
+def test_the_detection_settings_reach_every_analysed_frame(clip):
+    """The sensitivity slider changed photos but not videos: analyze_video never got the settings."""
+    from emotion_app.faces import SENSITIVITY
+
+    seen = []
+    predictor = type("Spy", (), {"predict": lambda self, image, settings=None: seen.append(settings) or []})()
+    analyze_video(clip, predictor, Painter(), every=5, settings=SENSITIVITY["low"])
+    assert seen == [SENSITIVITY["low"]] * 4
+
+
+def test_boxes_are_in_the_original_frames_pixels_with_its_size(random_predictor, astronaut_bgr_module, monkeypatch):
+    monkeypatch.setattr(video, "VIDEO_SIDE", 256)  # the 512x512 astronaut is analysed at half size
+    result = analyze_video(make_mp4([astronaut_bgr_module] * 2), random_predictor, Painter())
+    row = dict(zip(ROW_FIELDS, result.rows[0], strict=True))
+    assert (row["image_width"], row["image_height"]) == (512, 512)
+    x, y, width = (random_predictor.predict(video.shrink(astronaut_bgr_module, 256))[0].box[i] * 2 for i in (0, 1, 2))
+    assert abs(row["x"] - x) <= 1 and abs(row["y"] - y) <= 1 and abs(row["width"] - width) <= 1
+
+
+def make_faststart_mp4(path, frames: list[np.ndarray], rate: int = 10) -> bytes:
+    """An MP4 with its index first, as streaming encoders write it: cut short, its start still plays.
+    (ffmpeg moves the index by reading the file again, so it goes through ``path``.)"""
+    with av.open(str(path), mode="w", format="mp4", options={"movflags": "faststart"}) as container:
+        stream = container.add_stream("mpeg4", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+def test_a_video_cut_short_is_analysed_as_far_as_it_goes_and_says_so(random_predictor, tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (96, 128, 3), dtype=np.uint8) for _ in range(40)]  # 4 s, no two alike
+    data = make_faststart_mp4(tmp_path / "clip.mp4", frames)
+    assert data[4:8] == b"ftyp" and data.find(b"moov") < data.find(b"mdat")
+    result = analyze_video(data[: len(data) // 2], random_predictor, Painter())
+    assert result.incomplete and 5 < result.frames < 40 and result.video
+    assert not analyze_video(data, random_predictor, Painter()).incomplete
+
+
+def test_an_mp4_cut_before_its_index_is_called_damaged_not_an_unknown_format(random_predictor, clip):
+    with pytest.raises(ImageError, match="damaged or incomplete"):
+        analyze_video(clip[: len(clip) // 2], random_predictor, Painter())
+
+
+def test_a_picture_is_known_whatever_its_name(astronaut_bgr_module, clip):
+    import cv2
+
+    assert video.is_picture(cv2.imencode(".jpg", astronaut_bgr_module)[1].tobytes())
+    assert not video.is_picture(clip) and not video.is_picture(b"")
 
 
 def test_a_video_with_frames_too_large_to_decode_is_refused(random_predictor, monkeypatch):
