@@ -191,7 +191,8 @@ def analyze_video(
                     original = upright(frame)
                     image = shrink(original, VIDEO_SIDE)
                     if encoder is None:
-                        encoder = output.add_stream("libx264", rate=Fraction(rate / shown_every).limit_denominator(1001))
+                        shown_rate = Fraction(rate / shown_every).limit_denominator(1001)
+                        encoder = output.add_stream("libx264", rate=shown_rate)
                         # H.264 in yuv420p needs even sides
                         encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
                         encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
