@@ -7,8 +7,6 @@ the CSV download.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from emotion_app.exports import write_csv
 from emotion_app.faces import Box, DetectionSettings, Face
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
@@ -112,13 +111,9 @@ class Timeline:
         with self._lock:
             return list(self._recent)
 
-    def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["run", "time_s", "face", *EMOTIONS])
-        for row in self.rows():
-            writer.writerow([*row[:3], *(f"{p:.4f}" for p in row[3:])])
-        return buffer.getvalue()
+    def to_csv(self) -> bytes:
+        return write_csv(["run", "time_s", "face", *EMOTIONS],
+                         ([*row[:3], *(f"{p:.4f}" for p in row[3:])] for row in self.rows()))
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emotion_app.exports import output_name, write_csv
 from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import decode_photo, encode_png, shrink
 from emotion_app.labels import EMOTIONS
@@ -68,27 +68,28 @@ def analyze_photo(
     return PhotoResult(annotated, predictions, (width, height))
 
 
-FACE_FIELDS = ("file", "face", "x", "y", "width", "height", "emotion", "unsure", "confidence", *EMOTIONS)
+FACE_FIELDS = ("file", "face", "x", "y", "width", "height", "image_width", "image_height", "emotion", "unsure",
+               "confidence", *EMOTIONS)
 
 
 def face_rows(results: list[tuple[str, PhotoResult]]) -> list[dict]:
-    """One row per face of every photo, as the CSV and JSON exports hold them (boxes in the
-    annotated image's pixels)."""
+    """One row per face of every photo, as the CSV and JSON exports hold them: boxes in the
+    uploaded image's pixels (not the shrunk working copy's), with that image's size."""
     rows = []
     for name, result in results:
+        width, height = result.original_size
+        scale = width / result.annotated.shape[1]
         for number, face in enumerate(result.predictions, start=1):
-            rows.append({"file": name, "face": number, **dict(zip(FACE_FIELDS[2:6], face.box, strict=True)),
+            box = (round(value * scale) for value in face.box)
+            rows.append({"file": name, "face": number, **dict(zip(FACE_FIELDS[2:6], box, strict=True)),
+                         "image_width": width, "image_height": height,
                          "emotion": face.emotion, "unsure": face.unsure, "confidence": round(face.confidence, 4),
                          **{e: round(face.probabilities[e], 4) for e in EMOTIONS}})
     return rows
 
 
 def rows_csv(rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, FACE_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return write_csv(FACE_FIELDS, ([row[field] for field in FACE_FIELDS] for row in rows))
 
 
 def rows_json(rows: list[dict]) -> bytes:
@@ -96,12 +97,14 @@ def rows_json(rows: list[dict]) -> bytes:
 
 
 def annotated_zip(results: list[tuple[str, PhotoResult]]) -> bytes:
-    """Every annotated image as ``NAME_emotions.png`` (numbered when two uploads share a name)."""
+    """Every annotated image as ``NAME_emotions.png``, its name safe to extract anywhere
+    (numbered when two uploads share a name)."""
     buffer, used = io.BytesIO(), set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are already compressed
         for index, (name, result) in enumerate(results, start=1):
-            stem = name.rsplit(".", 1)[0].replace("/", "_") or "photo"
-            entry = f"{stem}_emotions.png" if f"{stem}_emotions.png" not in used else f"{stem}_{index}_emotions.png"
+            entry = output_name(name, "_emotions.png")
+            if entry in used:
+                entry = output_name(name, f"_{index}_emotions.png")
             used.add(entry)
             archive.writestr(entry, result.png())
     return buffer.getvalue()

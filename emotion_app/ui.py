@@ -13,6 +13,7 @@ import threading
 
 import streamlit as st
 
+from emotion_app.exports import output_name
 from emotion_app.faces import DETECTORS, SENSITIVITY, DetectionSettings, FaceDetectorError
 from emotion_app.image_io import ImageError
 from emotion_app.labels import (
@@ -222,8 +223,9 @@ def plain(value: str) -> str:
 
 
 def download_name(name: str, suffix: str) -> str:
-    """The download's file name for an upload called ``name`` (the raw name: a file name, not Markdown)."""
-    return f"{name.rsplit('.', 1)[0]}{suffix}"
+    """The download's file name for an upload called ``name`` (the raw name, not Markdown), safe on
+    every system."""
+    return output_name(name, suffix)
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,7 +7,6 @@ compressed output, whatever the video's length; nothing is written to disk.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from emotion_app.exports import write_csv
 from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
 from emotion_app.labels import EMOTIONS
@@ -55,11 +55,7 @@ class VideoResult:
     seconds: float = 0.0  # of video analysed
 
     def csv(self) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(ROW_FIELDS)
-        writer.writerows(self.rows)
-        return buffer.getvalue().encode("utf-8")
+        return write_csv(ROW_FIELDS, self.rows)
 
 
 @dataclass

@@ -65,7 +65,7 @@ def test_timeline_csv_has_run_time_face_and_seven_probabilities():
     timeline = Timeline()
     timeline.add(FrameResult(0.04, (FaceState(1, "happy", 0.9, tuple(np.eye(7)[3])),
                                     FaceState(2, "sad", 0.8, tuple(np.eye(7)[4]))), 25.0, run=2))
-    rows = list(csv.reader(io.StringIO(timeline.to_csv())))
+    rows = list(csv.reader(io.StringIO(timeline.to_csv().decode())))
     assert rows[0] == ["run", "time_s", "face", *EMOTIONS]
     assert rows[1][:3] == ["2", "0.04", "1"] and float(rows[1][3 + 3]) == 1.0
     assert rows[2][2] == "2" and len(rows) == 3

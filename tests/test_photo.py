@@ -152,3 +152,47 @@ def test_the_presentation_view_draws_numbers_only(random_predictor, painter, ast
     full = analyze_photo(astronaut_jpeg, random_predictor, painter)
     short = analyze_photo(astronaut_jpeg, random_predictor, painter, numbers_only=True)
     assert short.predictions == full.predictions and not np.array_equal(short.annotated, full.annotated)
+
+
+def test_boxes_in_the_exports_are_in_the_uploaded_images_pixels_with_its_size(random_predictor, painter, astronaut_bgr):
+    """An 8000 px upload is analysed at 2048 px; its boxes were exported in 2048 px units."""
+    import cv2
+
+    from emotion_app.photo import face_rows
+
+    big = cv2.resize(astronaut_bgr, (4096, 4096), interpolation=cv2.INTER_CUBIC)  # analysed at 2048: half
+    result = analyze_photo(cv2.imencode(".png", big)[1].tobytes(), random_predictor, painter)
+    (row,) = face_rows([("big.png", result)])[:1]
+    assert (row["image_width"], row["image_height"]) == (4096, 4096)
+    assert (row["x"], row["y"], row["width"], row["height"]) == tuple(2 * v for v in result.predictions[0].box)
+
+
+def test_names_in_the_zip_and_downloads_extract_on_every_system(random_predictor, painter, astronaut_jpeg):
+    import io
+    import zipfile
+
+    from emotion_app.photo import annotated_zip
+
+    result = analyze_photo(astronaut_jpeg, random_predictor, painter)
+    names = ['a*b?<c>:"d|e.jpg', "evil\u202egnp.exe.jpg", "con.jpg", "tab\there.jpg", "..."]
+    with zipfile.ZipFile(io.BytesIO(annotated_zip([(name, result) for name in names]))) as archive:
+        entries = archive.namelist()
+    assert entries == ["a_b__c___d_e_emotions.png", "evil_gnp.exe_emotions.png", "_con_emotions.png",
+                       "tab_here_emotions.png", "photo_emotions.png"]
+
+
+def test_every_csv_the_app_writes_neutralises_formulas(random_predictor, painter, astronaut_jpeg):
+    """OWASP's CSV injection: a file named "=HYPERLINK(...).jpg" ran as a formula in a spreadsheet."""
+    import csv
+    import io
+
+    from emotion_app.live import Timeline
+    from emotion_app.photo import face_rows, rows_csv
+
+    result = analyze_photo(astronaut_jpeg, random_predictor, painter)
+    for name in ("=HYPERLINK(\"http://x\").jpg", "+1.jpg", "-2.jpg", "@SUM(A1).jpg"):
+        (row, *_) = csv.DictReader(io.StringIO(rows_csv(face_rows([(name, result)])).decode()))
+        assert row["file"] == "'" + name
+    (row, *_) = csv.DictReader(io.StringIO(rows_csv(face_rows([("plain.jpg", result)])).decode()))
+    assert row["file"] == "plain.jpg"
+    assert Timeline().to_csv().decode().startswith("run,time_s,face")

@@ -1,0 +1,51 @@
+"""What leaves the app as a file: CSV cells a spreadsheet will not run, file names every system
+can extract. No Streamlit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+# OWASP's rule for CSV injection: a cell starting with one of these is a formula to a spreadsheet
+# (tab and carriage return too, which some of them strip first); a leading apostrophe makes it text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What Windows cannot have in a file name, and control and bidirectional-override characters (a
+# name that shows as "photo_gpj.exe" but is "photo_exe.jpg").
+UNSAFE_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+MAX_NAME = 150  # characters: room for a folder before Windows' 260-character path limit
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value``, with a text cell that a spreadsheet would run as a formula made plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(fields: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 CSV of ``rows`` under the header ``fields``, every text cell spreadsheet-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def safe_file_name(name: str, fallback: str = "photo") -> str:
+    """``name`` made a file name that extracts on Windows, macOS and Linux: unsafe characters to
+    ``_``, no trailing dots or spaces, no reserved device names, at most ``MAX_NAME`` characters."""
+    name = UNSAFE_IN_NAMES.sub("_", unicodedata.normalize("NFC", name))
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in name).strip(" .")
+    if WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    return name[:MAX_NAME] or fallback
+
+
+def output_name(upload: str, suffix: str) -> str:
+    """The download's file name for an upload called ``upload``: its stem, made safe, + ``suffix``."""
+    stem = upload.rsplit(".", 1)[0] if "." in upload else upload
+    return safe_file_name(stem) + suffix
