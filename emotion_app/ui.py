@@ -213,13 +213,16 @@ def text(language: str, key: str, **values: object) -> str:
     return TEXT[language][key].format(**values)
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$=])")
 
 
 def plain(value: str) -> str:
     """``value`` escaped so Streamlit's Markdown shows it as typed: a file named
-    ``[click](javascript:alert(1)).png`` must not become a link."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    ``[click](javascript:alert(1)).png`` must not become a link.
+
+    NOTE: colons become an HTML entity, not ``\\:``: Streamlit turns ``:material/home:`` into an icon
+    before Markdown reads escapes (``&`` first, so a typed ``&#58;`` stays as typed)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", value).replace("&", "&#38;").replace(":", "&#58;")
 
 
 def download_name(name: str, suffix: str) -> str:

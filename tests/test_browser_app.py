@@ -26,6 +26,6 @@ def test_the_language_chosen_on_one_page_stays_on_the_other(tmp_path):
         expect(page.get_by_text("Détecteur d'émotions : photos")).to_be_visible(timeout=60_000)
         page.get_by_test_id("stSidebarNav").get_by_text("Webcam").click()
         expect(page.get_by_text("Détecteur d'émotions : webcam en direct")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Appuie sur DÉMARRER", exact=False)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Appuie sur DÉMARRER pour commencer", exact=False)).to_be_visible(timeout=60_000)
         page.get_by_test_id("stSidebarNav").get_by_text("Photos").click()
         expect(page.get_by_text("Détecteur d'émotions : photos")).to_be_visible(timeout=60_000)

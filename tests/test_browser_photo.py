@@ -22,8 +22,12 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
     thin.write_bytes(cv2.imencode(".png", np.zeros((1, 2000, 3), np.uint8))[1].tobytes())
     tricky = tmp_path / "**bold** [click](javascript:alert(1)).png"
     tricky.write_bytes(cv2.imencode(".png", np.zeros((60, 60, 3), np.uint8))[1].tobytes())
+    # Streamlit's icon codes in a file name once showed as an icon ("home hi.png").
+    icon = {"name": ":material/home: &amp; hi.png", "mimeType": "image/png", "buffer": tricky.read_bytes()}
     with streamlit_server("photo_detect_emotions.py") as url, open_page(url, "Emotion detector: photos") as page:
-        page.locator("input[type=file]").first.set_input_files([str(photo), str(broken), str(thin), str(tricky)])
+        files = [{"name": path.name, "mimeType": "image/png", "buffer": path.read_bytes()}
+                 for path in (photo, broken, thin, tricky)]
+        page.locator("input[type=file]").first.set_input_files([*files, icon])
 
         # The annotated image, the face panel with the shipped model's answer, and its message.
         expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible(timeout=90_000)
@@ -35,6 +39,8 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
         expect(page.get_by_text("Could not read thin.png: the image is 2000x1 pixels", exact=False)).to_be_visible()
         expect(page.get_by_text(tricky.name, exact=True)).to_be_visible()
+        expect(page.get_by_text(icon["name"], exact=True)).to_be_visible()
+        expect(page.get_by_text("No face found in " + icon["name"] + ".", exact=True)).to_be_visible()
         assert page.locator('a[href^="javascript"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         # The run ends (its progress bar goes) with every file's answer still on the page.
