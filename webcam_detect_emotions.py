@@ -31,7 +31,12 @@ detector = ui.sidebar_detector(language, LIVE_DETECTOR)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True, key="mirror")
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True, key="show_probabilities")
 width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
-                                     format_func=lambda size: f"{size[0]}x{size[1]}", key="resolution")
+                                     format_func=lambda size: f"{size[0]}x{size[1]}", key="resolution",
+                                     help=ui.text(language, "resolution_help"))
+# NOTE: the browser opens the camera once, at START: a resolution chosen while streaming waits for
+# the next START, and says so.
+if st.session_state.get("streaming_resolution") not in (None, (width, height)):
+    st.sidebar.caption(ui.text(language, "resolution_next_start"))
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
@@ -99,6 +104,7 @@ def draw_chart() -> None:
 
 if not context.state.playing:
     st.session_state.playing = False
+    st.session_state.pop("streaming_resolution", None)
     status.info(ui.text(language, "idle"))
     draw_chart()
     if analyzer.timeline.rows():
@@ -109,6 +115,7 @@ if not context.state.playing:
 else:
     if not st.session_state.get("playing"):  # this START begins a new run: fresh tracks, time from 0
         st.session_state.playing = True
+        st.session_state.streaming_resolution = (width, height)
         analyzer.new_run()
     gate = MessageGate()
     status.info(ui.text(language, "waiting_video"))

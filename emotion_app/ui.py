@@ -92,6 +92,8 @@ TEXT: dict[str, dict[str, str]] = {
         "smoothed over a few frames. The video stays between your browser and this server; nothing is stored.",
         "mirror": "Mirror view",
         "resolution": "Camera resolution",
+        "resolution_help": "The camera opens at this resolution when you press START.",
+        "resolution_next_start": "The new resolution applies at the next START (press STOP, then START).",
         "snapshot_button": "Take a snapshot",
         "snapshot_download": "Download the snapshot (PNG)",
         "show_probabilities": "Show confidence on the video",
@@ -180,6 +182,9 @@ TEXT: dict[str, dict[str, str]] = {
         "n'est conservé.",
         "mirror": "Vue miroir",
         "resolution": "Résolution de la caméra",
+        "resolution_help": "La caméra s'ouvre à cette résolution quand tu appuies sur DÉMARRER.",
+        "resolution_next_start": "La nouvelle résolution s'applique au prochain DÉMARRER (appuie sur ARRÊTER, puis "
+        "DÉMARRER).",
         "snapshot_button": "Prendre un cliché",
         "snapshot_download": "Télécharger le cliché (PNG)",
         "show_probabilities": "Afficher la confiance sur la vidéo",

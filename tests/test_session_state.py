@@ -51,3 +51,30 @@ def test_language_sensitivity_and_detector_stay_when_changing_page(random_model,
     page.switch_page("photo_detect_emotions.py").run()
     assert page.sidebar.radio(key="language").value == "fr" and page.title[0].value.startswith("Détecteur")
     assert page.sidebar.select_slider(key="sensitivity").value == "high"
+
+
+class _Streaming:
+    """The webcam component while streaming, for the first ``reads`` looks at its state (then
+    stopped, so the page's loop ends)."""
+
+    def __init__(self, reads: int = 3) -> None:
+        self.reads = reads
+
+    @property
+    def playing(self) -> bool:
+        self.reads -= 1
+        return self.reads >= 0
+
+
+def test_a_resolution_chosen_while_streaming_says_it_applies_at_the_next_start(random_model, monkeypatch):
+    from types import SimpleNamespace
+
+    import streamlit_webrtc
+
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", lambda **kwargs: SimpleNamespace(state=_Streaming()))
+    page = AppTest.from_file(str(REPO / "webcam_detect_emotions.py"), default_timeout=120).run()
+    assert not page.exception
+    assert not [c for c in page.sidebar.caption if "next START" in c.value]
+    page.sidebar.selectbox(key="resolution").set_value((1280, 720)).run()
+    assert not page.exception
+    assert [c for c in page.sidebar.caption if "applies at the next START" in c.value]
