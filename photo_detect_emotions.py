@@ -16,9 +16,9 @@ from emotion_app.photo import analyze_photo, annotated_zip, face_rows, rows_csv,
 from emotion_app.predictor import PHOTO_DETECTOR
 from emotion_app.video import VIDEO_TYPES, is_picture
 
-st.set_page_config(page_title="Emotion detector", page_icon="😀", layout="wide")
-
 language = ui.sidebar_language()
+st.set_page_config(page_title=ui.text(language, "tab_photo"), page_icon="😀", layout="wide")
+ui.streamlit_texts(language, (*ACCEPTED_TYPES, *VIDEO_TYPES))
 settings = ui.sidebar_sensitivity(language)
 detector = ui.sidebar_detector(language, PHOTO_DETECTOR)
 presenting = ui.presentation_toggle(language)

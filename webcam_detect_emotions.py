@@ -23,9 +23,8 @@ REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself r
 CHART_REFRESH_SECONDS = 1.0  # a chart redrawn faster than it renders never shows
 CHART_SECONDS = 60
 
-st.set_page_config(page_title="Emotion detector: live", page_icon="🎥", layout="wide")
-
 language = ui.sidebar_language()
+st.set_page_config(page_title=ui.text(language, "tab_webcam"), page_icon="🎥", layout="wide")
 settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
 detector = ui.sidebar_detector(language, LIVE_DETECTOR)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True, key="mirror")

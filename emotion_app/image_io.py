@@ -6,6 +6,7 @@ Everything happens in memory: uploads are never written to disk.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import warnings
 
@@ -40,7 +41,7 @@ REASONS = {
     "unknown_format": "this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)",
     "bomb": "the image is too large to open safely (over the {limit:.0f}-megapixel limit)",
     "no_memory": "the image is too large to decode on this server",
-    "damaged": "the image data is damaged or incomplete ({detail})",
+    "damaged": "the image data is damaged or incomplete",
     "no_pixels": "the image has no pixels (size {size})",
     "png": "the annotated image could not be encoded as PNG",
     "not_video": "this is not a video we can read (use MP4, WebM or MOV)",
@@ -110,7 +111,9 @@ def decode_photo(
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         # What Pillow's decoders raise for truncated or corrupt data, depending on the codec. Any
         # other exception is a bug, ours or Pillow's: it propagates to be logged, not blamed on the file.
-        raise ImageError("damaged", detail=error) from None
+        # Pillow's English words are for the log, not the user's message.
+        logging.getLogger(__name__).info("undecodable image: %s", error)
+        raise ImageError("damaged") from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), upright
 
 

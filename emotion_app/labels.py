@@ -109,37 +109,37 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "fr": {
         "happy": (
             "Félicitations, quel joli sourire ! Continue comme ça.",
-            "Tu as l'air heureux, félicitations pour ce bon moment !",
+            "Quel bonheur sur ce visage, félicitations pour ce bon moment !",
             "Ce sourire est contagieux, bravo !",
         ),
         "surprise": (
-            "Quelque chose t'a surpris, et ça a l'air d'être une bonne surprise : félicitations !",
+            "Quelle surprise ! Et elle a l'air d'être bonne : félicitations !",
             "Waouh, quelle surprise ! Profite du moment.",
             "Les yeux grands ouverts ! On espère que c'est une bonne nouvelle, félicitations !",
         ),
         "angry": (
-            "Qu'est-ce qui t'a mis en colère ?",
-            "Tu as l'air contrarié. Que s'est-il passé ?",
+            "Qu'est-ce qui provoque ta colère ?",
+            "Quelque chose te contrarie ? Que s'est-il passé ?",
             "Quelque chose semble te déranger. Tu veux en parler ?",
         ),
         "disgust": (
-            "Qu'est-ce qui t'a dégoûté ?",
+            "Qu'est-ce qui te dégoûte ?",
             "Quelque chose ne te plaît pas. Qu'est-ce que c'est ?",
             "Cette grimace dit « beurk ». Que s'est-il passé ?",
         ),
         "fear": (
             "De quoi as-tu peur ?",
-            "Tu as l'air inquiet. Qu'est-ce qui t'effraie ?",
-            "Tu n'es pas seul : quelque chose te fait peur ?",
+            "Quelque chose t'inquiète ? Qu'est-ce qui t'effraie ?",
+            "Tu peux en parler : quelque chose te fait peur ?",
         ),
         "sad": (
             "Pourquoi es-tu triste ?",
-            "Tu as l'air un peu abattu. À quoi penses-tu ?",
+            "Un petit coup de blues ? À quoi penses-tu ?",
             "Prends soin de toi : quelque chose te rend triste ?",
         ),
         "neutral": (
             "Comment te sens-tu aujourd'hui ?",
-            "Calme et serein. Quelque chose en tête ?",
+            "Un visage calme. Quelque chose en tête ?",
             "Un visage neutre. Comment se passe ta journée ?",
         ),
         UNSURE: (
@@ -149,6 +149,12 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+
+
+def percent(value: float, language: str = "en") -> str:
+    """``value`` (0..1) as a whole percentage the way ``language`` writes it: "69%", "69 %" (French
+    puts a no-break space before the sign, so the two never part at a line end)."""
+    return f"{value:.0%}" if check_language(language) == "en" else f"{value * 100:.0f}\u00a0%"
 
 
 def check_emotion(emotion: str) -> str:

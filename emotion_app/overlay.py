@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from emotion_app.labels import EMOTIONS, display_name
+from emotion_app.labels import EMOTIONS, display_name, percent
 from emotion_app.predictor import FacePrediction
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -150,7 +150,7 @@ class Painter:
                 text = display_name(prediction.emotion, language) + ("?" if prediction.unsure else "")
                 text = f"{number}. {text}" if numbered else text
                 if show_confidence:
-                    text = f"{text} {prediction.confidence:.0%}"
+                    text = f"{text} {percent(prediction.confidence, language)}"
                 # Scale the label with the face too, so small faces in a big photo keep small labels.
                 label = self.label(text, max(12, min(text_size, w // 5)), prediction.emotion)
             label_y = y - label.shape[0] if y - label.shape[0] >= 0 else y + thickness

@@ -27,6 +27,7 @@ from emotion_app.labels import (
     display_name,
     message_for,
     message_key,
+    percent,
 )
 from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import ASSETS, COLORS, AssetError, Painter
@@ -39,6 +40,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sensitivity_help": "Higher finds smaller or less frontal faces, with more false alarms.",
         "sensitivity_levels": "low|medium|high",
         "photo_title": "Emotion detector: photos",
+        "tab_photo": "Emotion detector",
+        "tab_webcam": "Emotion detector: live",
+        "st_upload": "Upload",
+        "st_limits": "{mb} MB per file • {types}",
+        "st_too_big": "Error: over {mb} MB, the limit per file.",
+        "st_take_photo": "Take photo",
+        "st_clear_photo": "Clear photo",
         "photo_intro": "Upload photos or take a snapshot: every face is boxed with its emotion, the model's "
         "confidence and an emoji. Nothing you upload is stored.",
         "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF; 24 px to 64 megapixels) or videos (MP4, WebM, MOV, up "
@@ -83,7 +91,7 @@ TEXT: dict[str, dict[str, str]] = {
         "downscaled": "Large photo shown at {w}x{h} (uploaded {ow}x{oh}).",
         "model_error": "The emotion model could not be loaded.",
         "asset_error": "An app asset is missing.",
-        "accuracy_note": "The model is right about {acc:.0%} of the time on the FER2013 test faces: treat "
+        "accuracy_note": "The model is right about {acc} of the time on the FER2013 test faces: treat "
         "results as a guess, not a diagnosis.",
         "runtime_note": "Model {model}, run by {runtime}.",
         "waiting": "Upload a photo (or take a snapshot) to begin.",
@@ -125,6 +133,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sensitivity_help": "Plus élevée : trouve les visages petits ou de profil, avec plus de fausses alertes.",
         "sensitivity_levels": "faible|moyenne|élevée",
         "photo_title": "Détecteur d'émotions : photos",
+        "tab_photo": "Détecteur d'émotions",
+        "tab_webcam": "Détecteur d'émotions : en direct",
+        "st_upload": "Choisir des fichiers",
+        "st_limits": "{mb} Mo par fichier • {types}",
+        "st_too_big": "Erreur : plus de {mb} Mo, la limite par fichier.",
+        "st_take_photo": "Prendre la photo",
+        "st_clear_photo": "Effacer la photo",
         "photo_intro": "Dépose des photos ou prends un cliché : chaque visage est encadré avec son émotion, "
         "la confiance du modèle et un emoji. Rien de ce que tu déposes n'est conservé.",
         "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF ; de 24 px à 64 mégapixels) ou vidéos (MP4, WebM, MOV, "
@@ -172,7 +187,7 @@ TEXT: dict[str, dict[str, str]] = {
         "downscaled": "Grande photo affichée en {w}x{h} (envoyée en {ow}x{oh}).",
         "model_error": "Le modèle d'émotions n'a pas pu être chargé.",
         "asset_error": "Un fichier de l'application manque.",
-        "accuracy_note": "Le modèle a raison dans environ {acc:.0%} des cas sur les visages de test de FER2013 : "
+        "accuracy_note": "Le modèle a raison dans environ {acc} des cas sur les visages de test de FER2013 : "
         "prends les résultats comme une estimation, pas un diagnostic.",
         "runtime_note": "Modèle {model}, exécuté par {runtime}.",
         "waiting": "Dépose une photo (ou prends un cliché) pour commencer.",
@@ -292,7 +307,7 @@ REASONS = {
         "unknown_format": "ce format d'image n'est pas lisible ici (utilise JPEG, PNG, WebP, BMP, GIF ou TIFF)",
         "bomb": "l'image est trop grande pour être ouverte sans risque (au-delà de {limit:.0f} mégapixels)",
         "no_memory": "l'image est trop grande pour être décodée sur ce serveur",
-        "damaged": "les données de l'image sont abîmées ou incomplètes ({detail})",
+        "damaged": "les données de l'image sont abîmées ou incomplètes",
         "no_pixels": "l'image n'a aucun pixel (taille {size})",
         "png": "l'image annotée n'a pas pu être encodée en PNG",
         "not_video": "ce n'est pas une vidéo lisible ici (utilise MP4, WebM ou MOV)",
@@ -395,12 +410,10 @@ KEPT = "kept."
 
 def _restore(key: str, default: object) -> None:
     """Before drawing the widget ``key``: the value the user chose, on this page or another, else
-    ``default``. (Given through session state, not the widget's ``value``, which Streamlit would
-    warn is set twice.)"""
-    if KEPT + key in st.session_state:
-        st.session_state[key] = st.session_state[KEPT + key]
-    elif key not in st.session_state:
-        st.session_state[key] = default
+    the value it has, else ``default``. Always written: a widget whose label changed is a new one to
+    the browser, which would otherwise show its first option. (Given through session state, not
+    the widget's ``value``, which Streamlit would warn is set twice.)"""
+    st.session_state[key] = st.session_state.get(KEPT + key, st.session_state.get(key, default))
 
 
 def _keep(key: str) -> None:
@@ -459,7 +472,7 @@ def accuracy_note(predictor: EmotionPredictor, language: str) -> None:
     # The runtime is shown so a slow fallback to TensorFlow (see emotion_app.model) is visible.
     runtime = text(language, "runtime_note", model=model.path.name,
                    runtime=RUNTIME_NAMES.get(model.runtime, model.runtime))
-    note = text(language, "accuracy_note", acc=accuracy) + " " if accuracy is not None else ""
+    note = text(language, "accuracy_note", acc=percent(accuracy, language)) + " " if accuracy is not None else ""
     st.caption(note + runtime)
 
 
@@ -483,6 +496,42 @@ h1 { font-size: clamp(24px, 2vw, 40px) !important; padding: 0 !important; }
 @keyframes emotion-fade { from { opacity: 0.2; } to { opacity: 1; } }
 </style>
 """
+
+
+# Streamlit has no setting for the words of its own widgets ("Upload", "50MB per file", its size
+# error, "Take Photo", "Clear photo"): in languages but English, CSS hides them and shows ours in
+# their place. Selectors from Streamlit 1.67's markup: tests/test_browser_app.py reads the result.
+STREAMLIT_TEXTS_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span, [data-testid="stFileChip"] [role="alert"],
+[data-testid="stCameraInputButton"] { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]
+  p::after { content: %(upload)s; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: %(limits)s; font-size: 0.875rem; }
+[data-testid="stFileChip"] [role="alert"]::after { content: %(too_big)s; font-size: 0.875rem; }
+[data-testid="stCameraInput"]:has(video) [data-testid="stCameraInputButton"]::after { content: %(take)s;
+  font-size: 1rem; }
+[data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]::after { content: %(clear)s;
+  font-size: 1rem; }
+</style>
+"""
+
+
+def streamlit_texts(language: str, types: tuple[str, ...]) -> None:
+    """Streamlit's own widget words in ``language`` (``types``: the uploader's file types)."""
+    if language == "en":
+        return
+    import json
+
+    from emotion_app.image_io import MAX_BYTES
+
+    mb = MAX_BYTES // 2**20
+    words = {"upload": text(language, "st_upload"), "too_big": text(language, "st_too_big", mb=mb),
+             "limits": text(language, "st_limits", mb=mb, types=", ".join(t.upper() for t in types)),
+             "take": text(language, "st_take_photo"), "clear": text(language, "st_clear_photo")}
+    st.markdown(STREAMLIT_TEXTS_CSS % {key: json.dumps(value) for key, value in words.items()},
+                unsafe_allow_html=True)
 
 
 def presentation_toggle(language: str) -> bool:
@@ -522,7 +571,7 @@ def webrtc_translations(language: str) -> dict[str, str]:
 def probability_label(emotion: str, probability: float, language: str) -> str:
     """A probability bar's text, e.g. "😠 angry: 12%" (French sets a space before the colon)."""
     colon = " :" if language == "fr" else ":"
-    return f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}{colon} {probability:.0%}"
+    return f"{EMOJI_CHAR[emotion]} {display_name(emotion, language)}{colon} {percent(probability, language)}"
 
 
 def face_panel(index: int, prediction: FacePrediction, language: str, large: bool = False) -> None:
@@ -534,10 +583,10 @@ def face_panel(index: int, prediction: FacePrediction, language: str, large: boo
     with st.container(border=True):
         if large:
             st.markdown(f'<div class="emotion-face">{index}. {EMOJI_CHAR[prediction.emotion]} {colored} '
-                        f"{prediction.confidence:.0%}</div>", unsafe_allow_html=True)
+                        f"{percent(prediction.confidence, language)}</div>", unsafe_allow_html=True)
         else:
             st.markdown(f"**{text(language, 'face', i=index)}** &nbsp; {EMOJI_CHAR[prediction.emotion]} "
-                        f"**{colored}** ({text(language, 'confidence')} {prediction.confidence:.0%})",
+                        f"**{colored}** ({text(language, 'confidence')} {percent(prediction.confidence, language)})",
                         unsafe_allow_html=True)
             if prediction.unsure:
                 st.caption(text(language, "unsure"))

@@ -258,7 +258,7 @@ def test_probability_bars_follow_each_language_s_punctuation():
     from emotion_app import ui
 
     assert ui.probability_label("angry", 0.123, "en") == "😠 angry: 12%"
-    assert ui.probability_label("angry", 0.123, "fr") == "😠 colère : 12%"
+    assert ui.probability_label("angry", 0.123, "fr") == "😠 colère : 12\u00a0%"  # and a space before %
 
 
 @pytest.mark.slow
@@ -288,3 +288,31 @@ def test_the_page_says_when_a_high_frame_rate_video_was_sampled(page):
     page.get("file_uploader")[0].set_value([("fast.mp4", clip, "video/mp4")]).run()
     assert not page.exception and not page.error
     assert any("120 frames a second: every 8th frame was analysed" in caption.value for caption in page.caption)
+
+
+def test_french_writes_percentages_with_a_space_and_fits_anyone():
+    """French read "69%" and addressed a man only ("heureux", "contrarié", "inquiet", "seul")."""
+    from emotion_app import labels
+
+    assert labels.percent(0.69, "fr") == "69\u00a0%" and labels.percent(0.69, "en") == "69%"
+    french = " ".join(m for ms in labels.MESSAGES["fr"].values() for m in ms)
+    for masculine in ("heureux", "surpris ", "contrarié", "inquiet", "seul", "abattu", "serein", "dégoûté", "mis en"):
+        assert masculine not in french, masculine
+
+
+def test_a_damaged_image_s_message_holds_no_library_text(astronaut_jpeg):
+    from emotion_app import image_io, ui
+
+    with pytest.raises(image_io.ImageError) as raised:
+        image_io.decode_photo(astronaut_jpeg[:300])
+    assert raised.value.reason == "damaged" and raised.value.values == {}
+    assert ui.reason(raised.value, "fr") == "les données de l'image sont abîmées ou incomplètes"
+
+
+def test_the_french_page_names_itself_and_streamlit_s_own_words_in_french(page):
+    page.run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert not page.exception
+    style = "".join(m.value for m in page.markdown if "<style>" in m.value)
+    for words in ("Choisir des fichiers", "50 Mo par fichier", "Prendre la photo", "Effacer la photo"):
+        assert words in style

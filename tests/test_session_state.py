@@ -78,3 +78,14 @@ def test_a_resolution_chosen_while_streaming_says_it_applies_at_the_next_start(r
     page.sidebar.selectbox(key="resolution").set_value((1280, 720)).run()
     assert not page.exception
     assert [c for c in page.sidebar.caption if "applies at the next START" in c.value]
+
+
+def test_switching_language_keeps_the_sidebar_settings_chosen_or_not(random_model):
+    """Their labels change with the language: the sensitivity once fell to its first level."""
+    page = AppTest.from_file(str(REPO / "photo_detect_emotions.py"), default_timeout=120).run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert page.sidebar.select_slider(key="sensitivity").value == "medium"
+    assert page.sidebar.radio(key="detector").value == "haar+mtcnn"
+    page.sidebar.select_slider(key="sensitivity").set_value("high").run()
+    page.sidebar.radio(key="language").set_value("en").run()
+    assert page.sidebar.select_slider(key="sensitivity").value == "high"
