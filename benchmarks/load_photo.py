@@ -1,6 +1,7 @@
 """Load: N concurrent browser sessions on the photo page, each uploading photos for a fixed time.
 
     python benchmarks/load_photo.py [--sessions 8] [--seconds 60] [--presenter-first 30]
+    python benchmarks/load_photo.py --memory [--sessions 4] [--seconds 180]
 
 Starts `streamlit run photo_detect_emotions.py` on a free loopback port, opens N sessions in one
 headless Chromium (separate browser contexts = separate Streamlit sessions), and in each uploads a
@@ -8,6 +9,10 @@ photo, waits for its result, and repeats with the next photo until time is up. R
 served, errors (a timeout, an exception box, or a wrong result) and latency percentiles. Traffic
 stays on 127.0.0.1 and the run stops by itself. ``--presenter-first S`` opens the page alone and
 leaves it S seconds before the sessions start, as a presenter opens the app before the room joins.
+
+``--memory`` uploads a 386 KB PNG that decodes to 7999x7999 16-bit pixels (the heaviest photo
+the app accepts) in every session, samples the server's resident memory (RSS) twice a second,
+and keeps sampling for a minute after the sessions close: the peak and what stays.
 """
 
 from __future__ import annotations
@@ -25,6 +30,31 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import astronaut_bgr, machine, table  # noqa: E402
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
+
+
+def heavy_photo(directory: Path) -> list[Path]:
+    """A small file that decodes huge: 7999x7999 16-bit grey, half dark, half light."""
+    from PIL import Image
+
+    values = np.zeros((7999, 7999), np.uint16)
+    values[:, :4000] = 30000
+    path = directory / "heavy.png"
+    Image.fromarray(values).save(path, "PNG")
+    return [path]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def sample_rss(pid: int, samples: list, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        samples.append((time.monotonic(), rss_mb(pid)))
+        await asyncio.sleep(0.5)
 
 
 def photos(directory: Path) -> list[Path]:
@@ -52,9 +82,15 @@ async def session(browser, url: str, files: list[Path], deadline: float, index: 
         while time.monotonic() < deadline:
             photo = files[turn % len(files)]
             turn += 1
+            if photo.name == "heavy.png":  # a new name each time, and the last one removed, as a user does
+                unique = photo.with_name(f"heavy-{index}-{turn}.png")
+                unique.write_bytes(photo.read_bytes())
+                photo = unique
+                for remove in await page.get_by_test_id("stFileChipDeleteBtn").locator("button").all():
+                    await remove.click()
             # Both texts name the file: Streamlit keeps the previous run's elements on screen while it
             # reruns, so a text without the name could match the previous upload's result.
-            expected = f"No face found in {photo.name}" if photo.name.startswith("noface") else \
+            expected = f"No face found in {photo.name}" if photo.name.startswith(("noface", "heavy")) else \
                 f"1 face(s) found in {photo.name}"
             start = time.monotonic()
             try:
@@ -81,20 +117,40 @@ async def presenter(browser, url: str, seconds: float) -> None:
     await context.close()
 
 
-async def run(sessions: int, seconds: float, presenter_first: float = 0) -> dict:
+async def run(sessions: int, seconds: float, presenter_first: float = 0, memory: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
-    stats: dict = {"latencies": [], "errors": [], "slowest": {}}
-    with tempfile.TemporaryDirectory() as directory, streamlit_server("photo_detect_emotions.py") as url:
-        files = photos(Path(directory))
+    stats: dict = {"latencies": [], "errors": [], "slowest": {}, "rss": []}
+    started: list = []
+    with tempfile.TemporaryDirectory() as directory, \
+            streamlit_server("photo_detect_emotions.py", started=started) as url:
+        files = heavy_photo(Path(directory)) if memory else photos(Path(directory))
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(sample_rss(started[0].pid, stats["rss"], stop))
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             if presenter_first:
                 await presenter(browser, url, presenter_first)
-            deadline = time.monotonic() + seconds
+            stats["start"] = time.monotonic()
+            deadline = stats["start"] + seconds
             await asyncio.gather(*(session(browser, url, files, deadline, i, stats) for i in range(sessions)))
             await browser.close()
+        stats["closed"] = time.monotonic()
+        if memory:  # what the server keeps once every session has gone
+            await asyncio.sleep(62)
+        stop.set()
+        await sampler
     return stats
+
+
+def memory_table(stats: dict) -> str:
+    rss = stats["rss"]
+    before = [mb for t, mb in rss if t < stats["start"]]
+    during = [mb for t, mb in rss if stats["start"] <= t <= stats["closed"]]
+    after = [mb for t, mb in rss if t >= stats["closed"] + 60]
+    row = [f"{before[-1]:.0f}" if before else "-", f"{max(during):.0f}" if during else "-",
+           f"{np.mean(during):.0f}" if during else "-", f"{after[-1]:.0f}" if after else "-"]
+    return table(["RSS before (MB)", "peak while loaded", "mean while loaded", "a minute after closing"], [row])
 
 
 def main() -> int:
@@ -102,14 +158,18 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--presenter-first", type=float, default=0, help="seconds one session idles on the page first")
+    parser.add_argument("--memory", action="store_true", help="upload the heaviest photo and report server memory")
     args = parser.parse_args()
-    stats = asyncio.run(run(args.sessions, args.seconds, args.presenter_first))
+    stats = asyncio.run(run(args.sessions, args.seconds, args.presenter_first, args.memory))
     latencies = np.array(stats["latencies"]) * 1000
     first = f", after one session idled {args.presenter_first:.0f} s on the page" if args.presenter_first else ""
     print(f"{args.sessions} concurrent sessions for {args.seconds:.0f} s on the photo page{first}; {machine()}\n")
     row = [args.sessions, len(latencies), len(stats["errors"])]
     row += [f"{np.percentile(latencies, q):.0f}" for q in (50, 90, 99)] if len(latencies) else ["-"] * 3
     print(table(["sessions", "uploads served", "errors", "p50 ms", "p90 ms", "p99 ms"], [row]))
+    if args.memory:
+        print("\nserver memory, uploading a 386 KB PNG of 7999x7999 16-bit pixels in each session:\n")
+        print(memory_table(stats))
     print("\nslowest upload of each photo (ms): " + ", ".join(f"{name} {1000 * seconds:.0f}"
                                                           for name, seconds in sorted(stats["slowest"].items())))
     for error in stats["errors"][:10]:

@@ -44,8 +44,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: float = 120):
-    """Run `streamlit run page` on a free port; yield its URL; stop it afterwards."""
+def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: float = 120, started: list | None = None):
+    """Run `streamlit run page` on a free port; yield its URL; stop it afterwards. ``started``, if
+    given, receives the server's ``Popen`` (a benchmark reads its memory)."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / page), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
@@ -53,6 +54,8 @@ def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: floa
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})},
                                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(process)
     try:
         deadline = time.time() + timeout
         while True:
