@@ -12,7 +12,16 @@ import streamlit as st
 
 from emotion_app import ui
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
-from emotion_app.photo import analyze_photo, annotated_zip, face_rows, rows_csv, rows_json
+from emotion_app.photo import (
+    MAX_BYTES_PER_RUN,
+    MAX_FILES_PER_RUN,
+    analyze_photo,
+    annotated_zip,
+    face_rows,
+    files_within_budget,
+    rows_csv,
+    rows_json,
+)
 from emotion_app.predictor import PHOTO_DETECTOR
 from emotion_app.video import VIDEO_TYPES, is_picture
 
@@ -38,13 +47,20 @@ snapshot = None
 if st.toggle(ui.text(language, "snapshot"), key="use_camera"):
     snapshot = st.camera_input(ui.text(language, "snapshot"), label_visibility="collapsed", key="camera")
 example = ui.example_picker(language)
-files = [(upload.name, upload.getvalue()) for upload in uploads or []]
+# NOTE: (name, size, read) so each file's bytes are copied out of Streamlit's upload only while it
+# is analysed: a list of every file's bytes doubled the memory of a tab full of large uploads.
+files = [(upload.name, upload.size, upload.getvalue) for upload in uploads or []]
 if snapshot is not None:
-    files.append((snapshot.name or "snapshot.jpg", snapshot.getvalue()))
+    files.append((snapshot.name or "snapshot.jpg", snapshot.size, snapshot.getvalue))
 if example is not None:
-    files.append(example)
+    files.append((example[0], len(example[1]), lambda data=example[1]: data))
 if not files:
     st.info(ui.text(language, "waiting"))
+kept = files_within_budget([size for _, size, _ in files])
+if kept < len(files):
+    st.warning(ui.text(language, "too_many_files", kept=kept, n=len(files), mb=MAX_BYTES_PER_RUN // 2**20,
+                       most=MAX_FILES_PER_RUN))
+    files = files[:kept]
 
 
 def show_photo(i: int, name: str, result) -> None:
@@ -73,11 +89,12 @@ def show_photo(i: int, name: str, result) -> None:
 
 progress = st.progress(0.0) if len(files) > 1 else None
 results = []
-for i, (name, data) in enumerate(files, start=1):
+for i, (name, _, read) in enumerate(files, start=1):
     shown = ui.plain(name)  # file names are the user's text, never Markdown
     if progress is not None:
         progress.progress(i / len(files), text=ui.text(language, "processing", name=shown, i=i, n=len(files)))
     st.subheader(shown, anchor=False)
+    data = read()
     if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES and not is_picture(data):  # a photo named .mp4 is a photo
         ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
         continue

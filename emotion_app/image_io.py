@@ -99,7 +99,16 @@ def decode_photo(
                 if max_side and image.format == "JPEG":
                     image.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale
                 image.load()
-                rgb = _to_rgb(ImageOps.exif_transpose(image), max_side)
+                # reduced before it is turned upright: exif_transpose copies, and at full size that
+                # copy doubled the memory a large photo costs
+                orientation = image.getexif().get(0x0112, 1)
+                reduced = _reduced(image, max_side)
+                if orientation != 1:
+                    exif = reduced.getexif()
+                    exif[0x0112] = orientation
+                    reduced.info["exif"] = exif.tobytes()
+                    reduced = ImageOps.exif_transpose(reduced)
+                rgb = _to_rgb(reduced)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -122,27 +131,37 @@ def _reduction(size: tuple[int, int], max_side: int | None) -> int:
     return max(1, max(size) // max_side) if max_side else 1
 
 
-def _to_rgb(image: Image.Image, max_side: int | None = None) -> np.ndarray:
+WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
+
+
+def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
+    """``image`` shrunk by the integer ``_reduction`` factor, in a mode ``_to_rgb`` can finish."""
     factor = _reduction(image.size, max_side)
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        # 16-bit and float images: stretch their actual range to 8 bits rather than clip to white.
-        # Reduced first (nearest: the only filter Pillow has for every such mode), then float32:
-        # the float64 full-size copy was most of 1.75 GB.
-        if factor > 1:
-            image = image.resize((max(1, image.width // factor), max(1, image.height // factor)),
-                                 Image.Resampling.NEAREST)
+    if factor == 1:
+        return image
+    size = (max(1, image.width // factor), max(1, image.height // factor))
+    if image.mode in WIDE_MODES:  # nearest: the only filter Pillow has for every such mode
+        return image.resize(size, Image.Resampling.NEAREST)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        return image.convert("RGBA").reduce(factor)
+    return (image if image.mode in ("RGB", "L") else image.convert("RGB")).reduce(factor)
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    if image.mode in WIDE_MODES:
+        # 16-bit and float images: stretch their actual range to 8 bits rather than clip to white
+        # (float32, after the reduction: the float64 full-size copy was most of 1.75 GB).
         values = np.asarray(image).astype(np.float32)
         low, high = float(values.min()), float(values.max())
         scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)
-        image, factor = Image.fromarray(scaled.astype(np.uint8), mode="L"), 1
+        image = Image.fromarray(scaled.astype(np.uint8), mode="L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent parts become white, as a viewer shows them, instead of black.
         rgba = image.convert("RGBA")
-        rgba = rgba.reduce(factor) if factor > 1 else rgba
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image, factor = Image.alpha_composite(background, rgba), 1
+        image = Image.alpha_composite(background, rgba)
     image = image.convert("RGB") if image.mode != "RGB" else image
-    rgb = np.asarray(image.reduce(factor) if factor > 1 else image, dtype=np.uint8)
+    rgb = np.asarray(image, dtype=np.uint8)
     if rgb.ndim != 3 or min(rgb.shape[:2]) < 1:
         raise ImageError("no_pixels", size=image.size)
     return np.ascontiguousarray(rgb)

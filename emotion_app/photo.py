@@ -31,6 +31,23 @@ class PhotoResult:
         return encode_png(self.annotated)
 
 
+# What one page run analyses: a user can drop hundreds of files into the uploader, and each run
+# decodes them all (Streamlit also holds every upload in memory for the session). Past these, the
+# page asks the user to remove files instead of analysing more.
+MAX_FILES_PER_RUN = 20
+MAX_BYTES_PER_RUN = 200 * 2**20
+
+
+def files_within_budget(sizes: list[int]) -> int:
+    """How many of the files (their sizes in bytes, in upload order) one run analyses."""
+    total = 0
+    for count, size in enumerate(sizes[:MAX_FILES_PER_RUN]):
+        total += size
+        if total > MAX_BYTES_PER_RUN:
+            return count
+    return min(len(sizes), MAX_FILES_PER_RUN)
+
+
 def reading_order(predictions: list[FacePrediction]) -> list[FacePrediction]:
     """Row by row from the top, each row left to right, as a group photo's caption reads, so
     "Face 1" in the panels is the face labelled 1 on the image whatever the faces' sizes.

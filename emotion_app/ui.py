@@ -29,6 +29,7 @@ from emotion_app.labels import (
     message_key,
     percent,
 )
+from emotion_app.memory import release_free_memory, start_trimming
 from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import ASSETS, COLORS, AssetError, Painter
 from emotion_app.predictor import FLIP, EmotionPredictor, FacePrediction
@@ -95,6 +96,8 @@ TEXT: dict[str, dict[str, str]] = {
         "results as a guess, not a diagnosis.",
         "runtime_note": "Model {model}, run by {runtime}.",
         "waiting": "Upload a photo (or take a snapshot) to begin.",
+        "too_many_files": "Only the first {kept} of your {n} files are analysed (at most {most} files and {mb} MB "
+        "at a time): remove some to analyse the others.",
         "webcam_title": "Emotion detector: live webcam",
         "webcam_intro": "Press START and allow the camera: every face is boxed with its emotion and an emoji, "
         "smoothed over a few frames. The video stays between your browser and this server; nothing is stored.",
@@ -191,6 +194,8 @@ TEXT: dict[str, dict[str, str]] = {
         "prends les résultats comme une estimation, pas un diagnostic.",
         "runtime_note": "Modèle {model}, exécuté par {runtime}.",
         "waiting": "Dépose une photo (ou prends un cliché) pour commencer.",
+        "too_many_files": "Seuls les {kept} premiers de tes {n} fichiers sont analysés (au plus {most} fichiers et "
+        "{mb} Mo à la fois) : retires-en pour analyser les autres.",
         "webcam_title": "Détecteur d'émotions : webcam en direct",
         "webcam_intro": "Appuie sur DÉMARRER et autorise la caméra : chaque visage est encadré avec son émotion "
         "et un emoji, lissés sur quelques images. La vidéo circule entre ton navigateur et ce serveur ; rien "
@@ -284,6 +289,7 @@ def get_painter() -> Painter:
 
 def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[EmotionPredictor, Painter]:
     """The shared predictor and painter, or a clear error on the page and a stop."""
+    start_trimming()  # once per server: what ended sessions freed goes back to the system
     try:
         return get_predictor(detector, flip), get_painter()
     except ModelError as error:
@@ -369,6 +375,7 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
         st.error(text(language, "internal_error", name=shown))
         return
     bar.empty()
+    release_free_memory()  # a video's frames were decoded in this session's thread: give them back now
     kept[cache_key] = kept.pop(cache_key, result)  # most recent last
     while len(kept) > VIDEOS_KEPT:
         kept.pop(next(iter(kept)))

@@ -68,6 +68,21 @@ def test_exif_rotation_is_applied():
     assert image.shape[:2] == (30, 60)
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_exif_rotation_is_applied_to_a_large_photo_reduced_while_decoding(fmt):
+    from emotion_app.image_io import decode_photo
+
+    wide = Image.new("RGB", (6000, 3000), (255, 255, 255))
+    wide.paste((255, 0, 0), (0, 0, 600, 3000))  # a red band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90 degrees clockwise: the band at the top
+    image, size = decode_photo(encode(wide, fmt, exif=exif))
+    assert size == (3000, 6000) and image.shape[0] > image.shape[1]
+    middle = image.shape[1] // 2
+    assert image[5, middle, 2] > 200 and image[5, middle, 0] < 60  # BGR: the red band is at the top
+    assert image[-5, middle].min() > 200  # white at the bottom
+
+
 def test_gif_first_frame_is_used():
     frames = [Image.new("RGB", (32, 32), color) for color in ((255, 0, 0), (0, 0, 255))]
     buffer = io.BytesIO()

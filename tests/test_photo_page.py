@@ -316,3 +316,24 @@ def test_the_french_page_names_itself_and_streamlit_s_own_words_in_french(page):
     style = "".join(m.value for m in page.markdown if "<style>" in m.value)
     for words in ("Choisir des fichiers", "50 Mo par fichier", "Prendre la photo", "Effacer la photo"):
         assert words in style
+
+
+def test_a_run_analyses_a_bounded_number_of_files_and_says_which(page, astronaut_jpeg):
+    from emotion_app.photo import MAX_BYTES_PER_RUN, MAX_FILES_PER_RUN, files_within_budget
+
+    assert files_within_budget([10] * (MAX_FILES_PER_RUN + 5)) == MAX_FILES_PER_RUN
+    assert files_within_budget([MAX_BYTES_PER_RUN // 3] * 4) == 3 and files_within_budget([]) == 0
+    page.run()
+    uploads = [(f"photo{i}.jpg", astronaut_jpeg, "image/jpeg") for i in range(MAX_FILES_PER_RUN + 2)]
+    page.get("file_uploader")[0].set_value(uploads).run()
+    assert not page.exception
+    assert any(f"first {MAX_FILES_PER_RUN} of your {MAX_FILES_PER_RUN + 2} files" in w.value for w in page.warning)
+    assert sum("found in photo" in caption.value for caption in page.caption) == MAX_FILES_PER_RUN
+
+
+def test_the_server_gives_freed_memory_back_to_the_system():
+    from emotion_app import memory
+
+    assert memory.release_free_memory() is (memory.MALLOC_TRIM is not None)
+    assert memory.start_trimming(every=0.01) and memory.start_trimming()  # once per process
+    assert sum(t.name == "memory trimmer" for t in __import__("threading").enumerate()) == 1
