@@ -133,3 +133,10 @@ def test_serving_from_the_twin_never_imports_tensorflow():
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["litert-int8", "False", "False"]
+
+
+def test_the_int8_twins_probabilities_sum_to_one(shipped_predictor, astronaut_bgr):
+    """Its quantised softmax summed to 0.996 (happy 0.99609375) on the astronaut."""
+    assert shipped_predictor.model.runtime == "litert-int8"
+    (face,) = shipped_predictor.predict(astronaut_bgr)
+    assert abs(sum(face.probabilities.values()) - 1.0) < 1e-6
