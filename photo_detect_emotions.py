@@ -11,6 +11,7 @@ import cv2
 import streamlit as st
 
 from emotion_app import ui
+from emotion_app.exports import rows_csv, rows_json
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.photo import (
     MAX_BYTES_PER_RUN,
@@ -19,8 +20,6 @@ from emotion_app.photo import (
     annotated_zip,
     face_rows,
     files_within_budget,
-    rows_csv,
-    rows_json,
 )
 from emotion_app.predictor import PHOTO_DETECTOR
 from emotion_app.video import VIDEO_TYPES, is_picture

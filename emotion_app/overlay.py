@@ -128,11 +128,13 @@ class Painter:
         show_confidence: bool = True,
         numbered: bool = False,
         numbers_only: bool = False,
+        numbers: Sequence[int] | None = None,
     ) -> np.ndarray:
         """A copy of the BGR ``image`` with each face boxed, labelled and given its emoji; with
         ``numbered``, labels start with the face's number (1, 2, ...) in ``predictions``' order.
         ``numbers_only`` (the presentation view, whose panels show each emotion in large type)
-        labels each face with its number alone, in type big enough to read across a room."""
+        labels each face with its number alone, in type big enough to read across a room.
+        ``numbers``: each face's own number instead (a video's, which follow people)."""
         canvas = image.copy()
         longer = max(canvas.shape[:2])
         thickness = max(2, longer // 320)
@@ -140,7 +142,7 @@ class Painter:
         # Faces and every label first, then each emoji once placed: an emoji looks for a spot that
         # covers none of them (a label pushed inside its box by the photo's top edge included).
         occupied = [p.box for p in predictions]
-        for number, prediction in enumerate(predictions, start=1):
+        for number, prediction in zip(numbers or range(1, len(predictions) + 1), predictions, strict=True):
             x, y, w, h = prediction.box
             color = COLORS[prediction.emotion]
             cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)

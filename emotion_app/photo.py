@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
-from emotion_app.exports import output_name, write_csv
+from emotion_app.exports import face_row, output_name
 from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import decode_photo, encode_png, shrink
-from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
@@ -85,32 +83,15 @@ def analyze_photo(
     return PhotoResult(annotated, predictions, (width, height))
 
 
-FACE_FIELDS = ("file", "face", "x", "y", "width", "height", "image_width", "image_height", "emotion", "unsure",
-               "confidence", *EMOTIONS)
-
-
 def face_rows(results: list[tuple[str, PhotoResult]]) -> list[dict]:
     """One row per face of every photo, as the CSV and JSON exports hold them: boxes in the
     uploaded image's pixels (not the shrunk working copy's), with that image's size."""
     rows = []
     for name, result in results:
-        width, height = result.original_size
-        scale = width / result.annotated.shape[1]
-        for number, face in enumerate(result.predictions, start=1):
-            box = (round(value * scale) for value in face.box)
-            rows.append({"file": name, "face": number, **dict(zip(FACE_FIELDS[2:6], box, strict=True)),
-                         "image_width": width, "image_height": height,
-                         "emotion": face.emotion, "unsure": face.unsure, "confidence": round(face.confidence, 4),
-                         **{e: round(face.probabilities[e], 4) for e in EMOTIONS}})
+        scale = result.original_size[0] / result.annotated.shape[1]
+        rows += [face_row(name, number, face, scale, result.original_size)
+                 for number, face in enumerate(result.predictions, start=1)]
     return rows
-
-
-def rows_csv(rows: list[dict]) -> bytes:
-    return write_csv(FACE_FIELDS, ([row[field] for field in FACE_FIELDS] for row in rows))
-
-
-def rows_json(rows: list[dict]) -> bytes:
-    return json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8")
 
 
 def annotated_zip(results: list[tuple[str, PhotoResult]]) -> bytes:

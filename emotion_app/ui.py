@@ -65,7 +65,9 @@ TEXT: dict[str, dict[str, str]] = {
         "({analysed:.0f} a second) and the annotated video keeps {shown:.0f} a second, to keep the work bounded.",
         "video_incomplete": "{name} is damaged or incomplete: its first {seconds:.0f} s were analysed.",
         "download_video": "Download the annotated video (MP4)",
-        "video_timeline": "Face 1's emotions over time",
+        "video_timeline": "Face {face}'s emotions over time",
+        "video_face_summary": "Face {face}: {seconds:.0f} s in view, mostly {emotion}",
+        "video_which_face": "Face to chart",
         "presentation": "Presentation view",
         "presentation_help": "Large picture and message, settings hidden: for a projector. Turn it off here.",
         "example_names": "none|astronaut|four faces",
@@ -161,7 +163,9 @@ TEXT: dict[str, dict[str, str]] = {
         "video_incomplete": "{name} est abîmée ou incomplète : ses {seconds:.0f} premières secondes ont été "
         "analysées.",
         "download_video": "Télécharger la vidéo annotée (MP4)",
-        "video_timeline": "Émotions du visage 1 au fil du temps",
+        "video_timeline": "Émotions du visage {face} au fil du temps",
+        "video_face_summary": "Visage {face} : {seconds:.0f} s à l'écran, surtout {emotion}",
+        "video_which_face": "Visage à afficher",
         "presentation": "Mode présentation",
         "presentation_help": "Grande image et grand message, réglages cachés : pour un vidéoprojecteur. "
         "Désactive-le ici.",
@@ -364,7 +368,7 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
     cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, language, settings)
     try:
         result = kept.get(cache_key) or analyze_video(data, predictor, painter, every=every, language=language,
-                                                      progress=report, settings=settings)
+                                                      progress=report, settings=settings, name=name)
     except ImageError as error:
         bar.empty()
         st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
@@ -391,15 +395,24 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
                          mime="video/mp4", on_click="ignore", key=f"video-{key}")
     right.download_button(text(language, "download_csv"), result.csv(), file_name=download_name(name, "_faces.csv"),
                           mime="text/csv", on_click="ignore", key=f"video-csv-{key}")
-    from emotion_app.video import ROW_FIELDS
+    from emotion_app.video import face_summary
 
-    frame = pd.DataFrame(result.rows, columns=ROW_FIELDS)
-    frame = frame[frame["face"] == 1]
-    if len(frame):
-        st.caption(text(language, "video_timeline"))
-        names = [display_name(emotion, language) for emotion in EMOTIONS]
-        st.line_chart(frame.set_index("time_s")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
-                      color=[hex_color(emotion) for emotion in EMOTIONS])
+    summary = face_summary(result.rows, result.every / result.rate)
+    if not summary:
+        return
+    # NOTE: face numbers follow people through the video (emotion_app/tracking.py), as on its frames
+    st.caption(" · ".join(text(language, "video_face_summary", face=face, seconds=seconds,
+                               emotion=display_name(emotion, language)) for face, seconds, emotion in summary))
+    face = summary[0][0]
+    if len(summary) > 1:
+        face = st.selectbox(text(language, "video_which_face"), [number for number, _, _ in summary],
+                            key=f"video-face-{key}")
+    frame = pd.DataFrame(result.rows)
+    frame = frame[frame["face"] == face]
+    st.caption(text(language, "video_timeline", face=face))
+    names = [display_name(emotion, language) for emotion in EMOTIONS]
+    st.line_chart(frame.set_index("time_s")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
+                  color=[hex_color(emotion) for emotion in EMOTIONS])
 
 
 def hex_color(emotion: str) -> str:

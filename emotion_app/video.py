@@ -16,13 +16,12 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from emotion_app.exports import write_csv
+from emotion_app.exports import face_row, rows_csv
 from emotion_app.faces import DetectionSettings
 from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
-from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
-from emotion_app.photo import reading_order
 from emotion_app.predictor import EmotionPredictor, FacePrediction
+from emotion_app.tracking import FaceNumbers
 
 VIDEO_TYPES = ("mp4", "webm", "mov")
 MAX_SECONDS = 120.0  # longer videos are refused: about 4 minutes of work at 2 cores
@@ -38,14 +37,10 @@ MAX_DECODED_PIXELS = int(MAX_SECONDS * 30 * 1920 * 1080)
 # ffmpeg's demuxer flag for formats without timestamps (raw H.264, HEVC, MPEG-4 elementary streams):
 # their frame rate is a guess of 25 unless the stream's own headers give one.
 NO_TIMESTAMPS = 0x0080
-ROW_FIELDS = ("time_s", "face", "x", "y", "width", "height", "image_width", "image_height", "emotion", "unsure",
-              *EMOTIONS)
-
-
 @dataclass
 class VideoResult:
     video: bytes  # H.264 MP4, yuv420p: plays in every browser
-    rows: list[tuple] = field(default_factory=list)  # one per face and analysed frame, ROW_FIELDS
+    rows: list[dict] = field(default_factory=list)  # one per face and analysed frame (exports.FACE_FIELDS)
     frames: int = 0  # decoded
     analysed: int = 0
     rate: float = 0.0  # the file's frames a second
@@ -55,7 +50,7 @@ class VideoResult:
     seconds: float = 0.0  # of video analysed
 
     def csv(self) -> bytes:
-        return write_csv(ROW_FIELDS, self.rows)
+        return rows_csv(self.rows)
 
 
 @dataclass
@@ -137,12 +132,20 @@ def upright(frame: av.VideoFrame) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
 
 
-def face_rows(time_s: float, predictions: list[FacePrediction], scale: float, size: tuple[int, int]) -> list[tuple]:
-    """``predictions``' rows, boxes in the original frame's pixels (``scale`` times the analysed
-    frame's), with that frame's ``size`` (width, height)."""
-    return [(round(time_s, 3), i, *(round(v * scale) for v in p.box), *size, p.emotion, p.unsure,
-             *(round(p.probabilities[e], 4) for e in EMOTIONS))
-            for i, p in enumerate(predictions, start=1)]
+def _by_number(predictions: list[FacePrediction], numbers: list[int]) -> tuple[list, list[int]]:
+    pairs = sorted(zip(numbers, predictions, strict=True), key=lambda pair: pair[0])
+    return [p for _, p in pairs], [n for n, _ in pairs]
+
+
+def face_summary(rows: list[dict], seconds_per_row: float) -> list[tuple[int, float, str]]:
+    """Each face number's seconds in view (``seconds_per_row`` each analysed frame stands for) and
+    its most frequent emotion, in number order."""
+    from collections import Counter
+
+    counts: dict[int, Counter] = {}
+    for row in rows:
+        counts.setdefault(row["face"], Counter())[row["emotion"]] += 1
+    return [(face, sum(c.values()) * seconds_per_row, c.most_common(1)[0][0]) for face, c in sorted(counts.items())]
 
 
 def analyze_video(
@@ -153,17 +156,20 @@ def analyze_video(
     language: str = "en",
     progress: Callable[[float | None, int], None] | None = None,
     settings: DetectionSettings | None = None,
+    name: str = "",
 ) -> VideoResult:
     """Analyse every ``every``-th frame (or fewer: see ``sampling``; others reuse the last answer)
     with the detection ``settings``, annotate the frames kept, and encode the result;
     ``progress(fraction, frames_done)`` is called as frames go by (``fraction`` is None when the
-    file says neither its length nor its frame count)."""
+    file says neither its length nor its frame count). Each person keeps one face number while in
+    view (``tracking.FaceNumbers``); rows name the file ``name``."""
     opened = open_video(data)
     stream, rate = opened.stream, opened.rate
     analysed_every, shown_every = sampling(rate, every)
     total = int(stream.frames or opened.seconds * rate)
     result = VideoResult(b"", rate=rate, every=analysed_every, shown_every=shown_every)
     predictions: list[FacePrediction] = []
+    numbers, faces = FaceNumbers(), []
     decoded_pixels, time_s = 0, 0.0
     out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
     with av.open(out_file, mode="w", format="mp4") as output:
@@ -193,11 +199,14 @@ def analyze_video(
                         encoder.width, encoder.height = image.shape[1] // 2 * 2, image.shape[0] // 2 * 2
                         encoder.pix_fmt, encoder.options = "yuv420p", {"crf": "23", "preset": "veryfast"}
                     if index % analysed_every == 0:
-                        predictions = reading_order(predictor.predict(image, settings))
-                        size = (original.shape[1], original.shape[0])
-                        result.rows += face_rows(time_s, predictions, original.shape[1] / image.shape[1], size)
+                        predictions = predictor.predict(image, settings)
+                        faces = numbers.assign([p.box for p in predictions], time_s)
+                        predictions, faces = _by_number(predictions, faces)
+                        size, scale = (original.shape[1], original.shape[0]), original.shape[1] / image.shape[1]
+                        result.rows += [face_row(name, number, p, scale, size, index, time_s)
+                                        for number, p in zip(faces, predictions, strict=True)]
                         result.analysed += 1
-                    annotated = painter.draw(image, predictions, language, numbered=True)
+                    annotated = painter.draw(image, predictions, language, numbered=True, numbers=faces)
                     annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
                     for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
                         output.mux(packet)

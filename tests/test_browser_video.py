@@ -3,7 +3,7 @@ playable annotated video and a CSV."""
 
 import pytest
 
-from emotion_app.video import ROW_FIELDS
+from emotion_app.exports import FACE_FIELDS
 from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, through_the_navigation
 from tests.test_video import make_mp4
 
@@ -36,7 +36,7 @@ def test_an_uploaded_mp4_comes_back_playable_with_a_csv(tmp_path, astronaut_bgr)
             page.get_by_role("button", name="Faces as CSV").click()
         assert download.value.suggested_filename == "clip_faces.csv"
         header, *rows = download.value.path().read_text().splitlines()
-        assert header.split(",") == list(ROW_FIELDS) and len(rows) >= 5  # a face in every analysed frame
+        assert header.split(",") == list(FACE_FIELDS) and len(rows) >= 5  # a face in every analysed frame
         assert {row.split(",")[1] for row in rows} == {"1"}
         expect(page.get_by_text("Could not read broken.mp4", exact=False)).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0

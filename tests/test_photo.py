@@ -86,8 +86,9 @@ def test_faces_are_numbered_in_reading_order_and_exported(random_predictor, pain
     import zipfile
     from pathlib import Path
 
+    from emotion_app.exports import rows_csv, rows_json
     from emotion_app.labels import EMOTIONS
-    from emotion_app.photo import annotated_zip, face_rows, reading_order, rows_csv, rows_json
+    from emotion_app.photo import annotated_zip, face_rows, reading_order
 
     collage = (Path(__file__).resolve().parents[1] / "assets" / "examples" / "collage.jpg").read_bytes()
     result = analyze_photo(collage, random_predictor, painter)
@@ -186,8 +187,9 @@ def test_every_csv_the_app_writes_neutralises_formulas(random_predictor, painter
     import csv
     import io
 
+    from emotion_app.exports import rows_csv
     from emotion_app.live import Timeline
-    from emotion_app.photo import face_rows, rows_csv
+    from emotion_app.photo import face_rows
 
     result = analyze_photo(astronaut_jpeg, random_predictor, painter)
     for name in ("=HYPERLINK(\"http://x\").jpg", "+1.jpg", "-2.jpg", "@SUM(A1).jpg"):

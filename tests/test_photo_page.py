@@ -175,7 +175,7 @@ def _video_page():
     from emotion_app import ui, video
     from tests.test_photo_page import ANALYSED
 
-    def counted(data, predictor, painter, every=1, language="en", progress=None, settings=None):
+    def counted(data, predictor, painter, every=1, language="en", progress=None, settings=None, name=""):
         ANALYSED.append((data, every))
         return video.VideoResult(b"\x00" * 16, frames=4, analysed=2, rate=10.0, every=every)
 

@@ -9,7 +9,8 @@ import pytest
 from emotion_app import video
 from emotion_app.image_io import ImageError
 from emotion_app.overlay import Painter
-from emotion_app.video import ROW_FIELDS, analyze_video
+from emotion_app.exports import FACE_FIELDS
+from emotion_app.video import analyze_video
 
 
 def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4", format: str = "mp4") -> bytes:
@@ -53,8 +54,9 @@ def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predicto
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
         assert sum(1 for _ in played.decode(stream)) == 20
     header, first, *_ = result.csv().decode().splitlines()
-    assert header.split(",") == list(ROW_FIELDS)
-    assert first.split(",")[1] == "1" and 300 > int(first.split(",")[4]) > 50  # face 1, a plausible width
+    assert header.split(",") == list(FACE_FIELDS)
+    row = dict(zip(FACE_FIELDS, first.split(","), strict=True))
+    assert row["face"] == "1" and row["frame"] == "0" and 300 > int(row["width"]) > 50  # face 1, a plausible width
 
 
 def with_display_rotation(data: bytes, clockwise: int) -> bytes:
@@ -81,7 +83,7 @@ def test_a_phone_clip_is_analysed_and_returned_the_way_up_it_plays(random_predic
         assert next(check.decode(video=0)).rotation % 360 == (-clockwise) % 360
     result = analyze_video(clip, random_predictor, Painter())
     assert result.frames == 4 and len(result.rows) == 4  # the upright astronaut's face, in every frame
-    x, y, w, h = result.rows[0][2:6]
+    x, y, w, h = (result.rows[0][k] for k in ("x", "y", "width", "height"))
     assert 80 < y < 320 and 0 < x < x + w < 480  # in the top half of the portrait frame
     with av.open(io.BytesIO(result.video)) as played:
         frame = next(played.decode(video=0))
@@ -176,7 +178,7 @@ def test_the_detection_settings_reach_every_analysed_frame(clip):
 def test_boxes_are_in_the_original_frames_pixels_with_its_size(random_predictor, astronaut_bgr_module, monkeypatch):
     monkeypatch.setattr(video, "VIDEO_SIDE", 256)  # the 512x512 astronaut is analysed at half size
     result = analyze_video(make_mp4([astronaut_bgr_module] * 2), random_predictor, Painter())
-    row = dict(zip(ROW_FIELDS, result.rows[0], strict=True))
+    row = result.rows[0]
     assert (row["image_width"], row["image_height"]) == (512, 512)
     x, y, width = (random_predictor.predict(video.shrink(astronaut_bgr_module, 256))[0].box[i] * 2 for i in (0, 1, 2))
     assert abs(row["x"] - x) <= 1 and abs(row["y"] - y) <= 1 and abs(row["width"] - width) <= 1
@@ -243,3 +245,38 @@ def test_a_file_without_video_is_a_clear_error(random_predictor):
             container.mux(packet)
     with pytest.raises(ImageError, match="no video stream"):
         analyze_video(buffer.getvalue(), random_predictor, Painter())
+
+
+def test_faces_keep_their_number_through_a_video_as_people_cross(astronaut_bgr_module):
+    """A generated clip: two faces walk past each other (one hidden behind the other as they
+    cross); the rows, the frames' labels and the summary keep one number per person."""
+    import cv2
+
+    face = cv2.resize(astronaut_bgr_module[20:260, 130:370], (100, 100))
+    frames, where = [], []
+    for step in range(24):
+        canvas = np.full((240, 640, 3), 200, np.uint8)
+        a, b = 20 + 22 * step, 520 - 22 * step
+        for x in sorted((a, b), key=lambda x: x != a):  # a drawn last: in front
+            canvas[70:170, x:x + 100] = face if x == a else face[:, ::-1]
+        frames.append(canvas)
+        where.append((a, b))
+
+    class Seen:  # a detector that sees what a camera would: b hidden while a covers it
+        def predict(self, image, settings=None):
+            from emotion_app.predictor import FacePrediction
+
+            a, b = where[len(calls)]
+            calls.append(1)
+            boxes = [(a, 70, 100, 100)] + ([(b, 70, 100, 100)] if abs(a - b) > 70 else [])
+            probabilities = {e: 1 / 7 for e in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")}
+            return [FacePrediction(box, "happy", 1 / 7, probabilities) for box in boxes]
+
+    calls = []
+    result = analyze_video(make_mp4(frames, rate=10), Seen(), Painter())
+    people = {}
+    for row in result.rows:
+        a, b = where[row["frame"]]
+        people.setdefault(row["face"], set()).add("a" if abs(row["x"] - a) < 3 else "b")
+    assert people == {1: {"a"}, 2: {"b"}}
+    assert [face for face, _, _ in video.face_summary(result.rows, 0.1)] == [1, 2]
