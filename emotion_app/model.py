@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from emotion_app.labels import EMOTIONS, FACE_SHAPE
+from emotion_app.paths import MODELS
 from emotion_app.pool import Pool
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = MODELS
 DEFAULT_MODEL = MODELS_DIR / "emotion_cnn.keras"
 HOW_TO_GET = (
     "The model ships with the repository as models/emotion_cnn.keras: restore it with "

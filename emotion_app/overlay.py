@@ -9,10 +9,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from emotion_app import paths
 from emotion_app.labels import EMOTIONS, display_name, percent
 from emotion_app.predictor import FacePrediction
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = paths.ASSETS
 EMOJI_DIR = ASSETS / "emojis"
 FONT_PATH = ASSETS / "fonts" / "DejaVuSans-Bold.ttf"
 
