@@ -137,3 +137,22 @@ def test_python_dash_m_runs_the_command(tmp_path):
 def test_media_are_found_recursively_in_order_and_named_files_always(folder):
     found = [p.relative_to(folder).as_posix() for p in batch.find_media([folder, folder / "notes.txt"])]
     assert found == ["astronaut.jpg", "broken.jpg", "clips/walk.mp4", "collage.jpg", "notes.txt"]
+
+
+def test_parquet_output_holds_the_same_rows(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "faces.parquet"
+    assert main(["analyze", str(EXAMPLES / "collage.jpg"), "--out", str(out), "--workers", "1"]) == 0
+    table = pq.read_table(out).to_pylist()
+    assert len(table) == 4 and table[0]["emotion"] and table[0]["file"].endswith("collage.jpg")
+
+
+def test_serve_starts_the_streamlit_app(monkeypatch):
+    import emotion_app.cli as cli
+
+    calls = []
+    monkeypatch.setattr("subprocess.call", lambda command, cwd: calls.append((command, cwd)) or 0)
+    assert cli.main(["serve", "--server.port", "8600"]) == 0
+    (command, cwd), = calls
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    assert command[5:] == ["--server.port", "8600"] and Path(cwd, "app.py").is_file()
