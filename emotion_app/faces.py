@@ -7,6 +7,7 @@ its faces; the predictor never asks which detector it has.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from emotion_app import mtcnn_lite
 from emotion_app.image_io import shrink
 from emotion_app.labels import FACE_SHAPE
 from emotion_app.pool import Pool
@@ -25,6 +27,7 @@ Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
 Point = tuple[float, float]  # x, y in the image's pixels
 
 FACE_SIZE = FACE_SHAPE[0]
+log = logging.getLogger(__name__)
 # alt2 rather than OpenCV's "default" cascade (which fer uses): on cluttered 640x480 scenes it finds
 # as many faces with a sixth of the false boxes (0.07 vs 0.42-0.47 per image), and keeps finding
 # them at the coarse pyramid steps (1.3) that make detection fast (benchmarks/detection.py).
@@ -235,12 +238,32 @@ MTCNN_MIN_CONFIDENCE = 0.9
 MTCNN_SMALLEST = 20  # px: the package's default smallest face
 
 
-class MtcnnDetector:
-    """MTCNN (the ``mtcnn`` package, its weights inside the wheel), with eye points.
+def load_mtcnn():
+    """MTCNN's ``detect_faces``: on LiteRT (emotion_app/mtcnn_lite.py) when models/mtcnn holds the networks
+    converted from the installed wheel's weights, else the ``mtcnn`` package on TensorFlow, with a warning
+    that says why (TensorFlow costs seconds more to load and hundreds of MB more: benchmarks/mtcnn_parity.py)."""
+    problem = mtcnn_lite.stale_reason()
+    if problem is None:
+        try:
+            return mtcnn_lite.MtcnnLite()
+        except ImportError:
+            problem = "ai-edge-litert is not installed"
+        except (ValueError, RuntimeError) as error:  # a damaged .tflite: the package still works
+            problem = f"the converted networks could not be loaded ({error})"
+    log.warning("running MTCNN on TensorFlow, not LiteRT: %s", problem)
+    try:
+        from mtcnn import MTCNN
+    except ImportError as error:
+        raise FaceDetectorError(f"the MTCNN detector needs the mtcnn package ({error})") from None
+    return MTCNN()
 
-    NOTE: ``mtcnn`` imports TensorFlow (seconds and ~400 MB), so the network is built on the first
-    ``detect`` call, not at construction: a page that never uses it pays nothing. Its TensorFlow
-    models are read-only once built and are shared by every session's thread.
+
+class MtcnnDetector:
+    """MTCNN (the ``mtcnn`` package's networks and weights), with eye points.
+
+    NOTE: the networks are loaded on the first ``detect`` call, not at construction, so a page that never
+    uses them pays nothing (little on LiteRT; seconds and hundreds of MB where ``load_mtcnn`` falls back to
+    TensorFlow). Once loaded they are shared by every session's thread.
     """
 
     name = "mtcnn"
@@ -253,11 +276,7 @@ class MtcnnDetector:
     def network(self):
         with self._lock:
             if self._network is None:
-                try:
-                    from mtcnn import MTCNN
-                except ImportError as error:
-                    raise FaceDetectorError(f"the MTCNN detector needs the mtcnn package ({error})") from None
-                self._network = MTCNN()
+                self._network = load_mtcnn()
         return self._network
 
     def warm_up(self) -> None:

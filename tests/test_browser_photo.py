@@ -34,7 +34,7 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
         expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
         expect(page.get_by_text("congratulations", exact=False).first).to_be_visible()
-        expect(page.get_by_role("button", name="Download annotated image")).to_be_visible()
+        expect(page.get_by_role("button", name="Download annotated image").first).to_be_visible()
         # The damaged file gets its own message; the good one was still processed.
         expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
         expect(page.get_by_text("Could not read thin.png: the image is 2000x1 pixels", exact=False)).to_be_visible()

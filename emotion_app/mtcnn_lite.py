@@ -1,0 +1,316 @@
+"""MTCNN without TensorFlow: the ``mtcnn`` package's three networks on LiteRT, its pipeline in NumPy and OpenCV.
+
+``mtcnn`` 1.0 runs PNet, RNet and ONet through TensorFlow, which costs seconds and hundreds of MB to import.
+``scripts/convert_mtcnn.py`` converts the networks, with the weights inside the wheel, to models/mtcnn/*.tflite;
+``MtcnnLite.detect_faces(rgb)`` runs them and redoes, step for step, what ``mtcnn.MTCNN().detect_faces(rgb)``
+does around them with the package's defaults (mtcnn/stages/*.py, mtcnn/utils/*.py), so both return the same
+faces (tests/test_mtcnn_lite.py, benchmarks/mtcnn_parity.py):
+
+1. PNet scores every 12-px window of an image pyramid and regresses a box for each window it keeps;
+2. RNet rescores 24-px crops of those boxes (made square) and refines them;
+3. ONet does the same on 48-px crops and adds five landmarks.
+
+Between the steps, boxes are rows of ``[x1, y1, x2, y2, score]`` in the image's pixels.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from emotion_app.model import MODELS_DIR, sha256_file
+from emotion_app.pool import Pool
+
+MTCNN_DIR = MODELS_DIR / "mtcnn"
+RECORD = "mtcnn.json"
+# Each network's weight file inside the wheel (mtcnn/assets/weights), as the package's stages name them.
+WEIGHTS = {"pnet": "pnet.lz4", "rnet": "rnet.lz4", "onet": "onet.lz4"}
+
+# The package's defaults (StagePNet, StageRNet and StageONet's keyword arguments).
+MIN_FACE = 20  # px: the smallest face looked for
+WINDOW = 12  # px: PNet's window; the pyramid's first level makes a MIN_FACE face this size
+SCALE_FACTOR = 0.709  # between pyramid levels
+STRIDE = 2  # px: between PNet's windows, on its level
+PNET_THRESHOLD, RNET_THRESHOLD, ONET_THRESHOLD = 0.6, 0.7, 0.8
+PNET_LEVEL_OVERLAP, PNET_OVERLAP, RNET_OVERLAP, ONET_OVERLAP = 0.5, 0.7, 0.7, 0.7
+RNET_SIDE, ONET_SIDE = 24, 48
+# Pixels to [-1, 1) as the package normalises them: (p - 127.5) / 128.
+MEAN, SCALE = 127.5, 128.0
+# Columns of the overlap matrix computed at once in ``nms``: bounds its memory for the thousands of boxes PNet
+# proposes on a large textured photo (the package builds the whole N x N matrix).
+NMS_COLUMNS = 512
+
+
+class Network:
+    """One converted network, called by its signature's names: ``network(images=batch)["bbox_reg"]``.
+
+    NOTE: LiteRT re-plans the tensors when the input's shape changes (each pyramid level, each number of boxes)
+    and keeps the plan while it does not; an interpreter is not thread-safe, hence the pool in ``MtcnnLite``.
+    """
+
+    def __init__(self, path: Path, threads: int) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        self._runner = interpreter.get_signature_runner()
+
+    def __call__(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        return self._runner(images=np.ascontiguousarray(images, dtype=np.float32))
+
+
+class Networks(NamedTuple):
+    pnet: Network
+    rnet: Network
+    onet: Network
+
+
+def wheel_weights() -> dict[str, Path]:
+    """The weight files of the installed ``mtcnn`` wheel, found without importing it (it imports TensorFlow)."""
+    spec = importlib.util.find_spec("mtcnn")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the mtcnn package is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "assets" / "weights"
+    return {name: folder / file for name, file in WEIGHTS.items()}
+
+
+def installed_version() -> str:
+    try:
+        return importlib.metadata.version("mtcnn")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def stale_reason(folder: Path = MTCNN_DIR) -> str | None:
+    """Why the networks in ``folder`` must not be served (``None`` when they may).
+
+    They are trusted only while ``mtcnn.json`` records the SHA-256 of the installed wheel's weight files (the
+    ones they were converted from) and of the ``.tflite`` files themselves, so another ``mtcnn`` version never
+    runs stale weights: it gets the package itself until ``scripts/convert_mtcnn.py`` is run again.
+    """
+    folder = Path(folder)
+    missing = [f"{name}.tflite" for name in WEIGHTS if not (folder / f"{name}.tflite").is_file()]
+    if missing:
+        return f"there is no {', '.join(missing)} in {folder}"
+    try:
+        record = json.loads((folder / RECORD).read_text())
+        weights = wheel_weights()
+    except (OSError, json.JSONDecodeError) as error:  # FileNotFoundError: no mtcnn package, or no record
+        return f"the conversion cannot be checked ({error})"
+    converted = record.get("networks", {})
+    for name, weight_file in weights.items():
+        entry, tflite = converted.get(name, {}), folder / f"{name}.tflite"
+        if not weight_file.is_file() or entry.get("weights_sha256") != sha256_file(weight_file):
+            return (f"the installed mtcnn {installed_version()}'s {weight_file.name} is not the file {tflite.name} was "
+                    f"converted from (mtcnn {record.get('mtcnn_version')}): run `python scripts/convert_mtcnn.py`")
+        if entry.get("tflite_sha256") != sha256_file(tflite):
+            return f"{tflite.name} is not the file {RECORD} records: run `python scripts/convert_mtcnn.py`"
+    return None
+
+
+def pyramid_scales(width: int, height: int) -> np.ndarray:
+    """The scales of the image pyramid, as the package counts them (``build_scale_pyramid``): the first makes a
+    MIN_FACE face WINDOW px wide, each next one is SCALE_FACTOR of the last."""
+    count = round(-((np.log(min(width, height) / WINDOW) / np.log(SCALE_FACTOR)) + 1))
+    return WINDOW / MIN_FACE * SCALE_FACTOR ** np.arange(count)
+
+
+def descending(scores: np.ndarray) -> np.ndarray:
+    """The order of ``scores`` from high to low, ties broken as the package breaks them (a reversed argsort)."""
+    return np.argsort(scores)[::-1]
+
+
+def overlap(boxes: np.ndarray, others: np.ndarray, method: str) -> np.ndarray:
+    """``(len(boxes), len(others))`` overlaps: intersection over union, or over the smaller box (``"min"``)."""
+    x1, y1, x2, y2 = (column[:, None] for column in boxes[:, :4].T)
+    ox1, oy1, ox2, oy2 = (row[None, :] for row in others[:, :4].T)
+    area, other_area = (x2 - x1) * (y2 - y1), (ox2 - ox1) * (oy2 - oy1)
+    inter_width = np.maximum(0, np.minimum(x2, ox2) - np.maximum(x1, ox1))
+    inter = inter_width * np.maximum(0, np.minimum(y2, oy2) - np.maximum(y1, oy1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a box of no area overlaps nothing (NaN > t is False)
+        if method == "min":
+            return inter / np.minimum(area, other_area)
+        return inter / (area + other_area - inter)
+
+
+def nms(boxes: np.ndarray, threshold: float, method: str = "union") -> np.ndarray:
+    """Indices of the boxes (sorted by score, high first) that no earlier box overlaps by more than ``threshold``.
+
+    NOTE: the package's suppression (``mtcnn/utils/bboxes.py: nms``) lets a box that was itself suppressed still
+    suppress later ones, unlike the usual greedy NMS; this keeps its rule, as the boxes must come out the same.
+    """
+    beaten = np.zeros(len(boxes), dtype=bool)
+    for start in range(0, len(boxes), NMS_COLUMNS):
+        stop = min(start + NMS_COLUMNS, len(boxes))
+        earlier = np.arange(stop)[:, None] < np.arange(start, stop)[None, :]
+        beaten[start:stop] = ((overlap(boxes[:stop], boxes[start:stop], method) > threshold) & earlier).any(axis=0)
+    return np.flatnonzero(~beaten)
+
+
+def survivors(boxes: np.ndarray, threshold: float, method: str = "union") -> np.ndarray:
+    """Indices of the boxes that ``nms`` keeps once they are sorted by score, best first."""
+    order = descending(boxes[:, 4])
+    return order[nms(boxes[order], threshold, method)]
+
+
+def to_square(boxes: np.ndarray) -> np.ndarray:
+    """Each box grown along its shorter side to a square about the same centre."""
+    boxes = boxes.copy()
+    width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    side = np.maximum(width, height)
+    boxes[:, 0] += width * 0.5 - side * 0.5
+    boxes[:, 1] += height * 0.5 - side * 0.5
+    boxes[:, 2:4] = boxes[:, 0:2] + side[:, None]
+    return boxes
+
+
+def refine(boxes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Boxes moved by a network's regression, in fractions of their side (counted inclusively, ``x2 - x1 + 1``)."""
+    boxes = boxes.copy()
+    width, height = boxes[:, 2] - boxes[:, 0] + 1, boxes[:, 3] - boxes[:, 1] + 1
+    boxes[:, :4] += offsets * np.stack([width, height, width, height], axis=-1)
+    return boxes
+
+
+def crop_and_resize(image: np.ndarray, boxes: np.ndarray, side: int) -> np.ndarray:
+    """``(N, side, side, 3)`` crops of a normalised image, sampled as ``tf.image.crop_and_resize`` (which the
+    package crops with) samples them: bilinear, on a ``side`` x ``side`` grid from a box's first pixel to its last,
+    and 0 (mid-grey) wherever a grid row or column falls outside the image."""
+    height, width = image.shape[:2]
+    # NOTE: the package divides boxes by the image's size and TensorFlow multiplies them back by the size less
+    # one, in float32; doing the same puts the grid where TensorFlow puts it, to float32 rounding.
+    x1, y1, x2, y2 = (boxes[:, :4] / [width, height, width, height]).astype(np.float32).T
+    steps = np.arange(side, dtype=np.float32)[None, :]
+    ys = y1[:, None] * (height - 1) + steps * ((y2 - y1) * (height - 1) / (side - 1))[:, None]
+    xs = x1[:, None] * (width - 1) + steps * ((x2 - x1) * (width - 1) / (side - 1))[:, None]
+    top, left = np.floor(ys), np.floor(xs)
+    y_weight, x_weight = (ys - top)[:, :, None, None], (xs - left)[:, None, :, None]
+    top, bottom = (np.clip(v, 0, height - 1).astype(np.intp)[:, :, None] for v in (top, np.ceil(ys)))
+    left, right = (np.clip(v, 0, width - 1).astype(np.intp)[:, None, :] for v in (left, np.ceil(xs)))
+    upper = image[top, left] + (image[top, right] - image[top, left]) * x_weight
+    lower = image[bottom, left] + (image[bottom, right] - image[bottom, left]) * x_weight
+    crops = upper + (lower - upper) * y_weight
+    inside = ((ys >= 0) & (ys <= height - 1))[:, :, None] & ((xs >= 0) & (xs <= width - 1))[:, None, :]
+    crops[~inside] = 0.0
+    return crops
+
+
+def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float) -> np.ndarray:
+    """PNet's windows on one pyramid level that score above PNET_THRESHOLD, with their regression applied, in the
+    image's pixels and sorted by score (the package's ``generate_bounding_box`` and ``upscale_bboxes``)."""
+    rows, columns = np.nonzero(scores > PNET_THRESHOLD)
+    offsets = regression[rows, columns].astype(np.float64)
+    # NOTE: the package spans a window from 1 + stride * i to WINDOW + stride * i, and scales the regression by
+    # that span, WINDOW - 1.
+    left, top = columns * STRIDE + 1, rows * STRIDE + 1
+    right, bottom = columns * STRIDE + WINDOW, rows * STRIDE + WINDOW
+    span = WINDOW - 1
+    boxes = np.stack([left + offsets[:, 0] * span, top + offsets[:, 1] * span, right + offsets[:, 2] * span,
+                      bottom + offsets[:, 3] * span, scores[rows, columns]], axis=-1)
+    boxes = boxes[descending(boxes[:, 4])]
+    boxes[:, :4] /= scale
+    return boxes
+
+
+def propose(pnet: Network, image: np.ndarray) -> np.ndarray:
+    """Stage 1: PNet's square proposals, merged across the pyramid's levels."""
+    height, width = image.shape[:2]
+    levels = []
+    for scale in pyramid_scales(width, height):
+        # NOTE: TensorFlow's AREA resize (the package's) and OpenCV's INTER_AREA average the same pixels with the
+        # same weights when shrinking, up to TensorFlow's float32 rounding of the cell edges, which can move a
+        # window that scores right at PNET_THRESHOLD to the other side; the level's size is truncated, as there.
+        level = cv2.resize(image, (int(width * scale), int(height * scale)), interpolation=cv2.INTER_AREA)
+        output = pnet(images=level[None])
+        boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale)
+        levels.append(boxes[nms(boxes, PNET_LEVEL_OVERLAP)])
+    boxes = np.concatenate(levels) if levels else np.empty((0, 5))
+    return to_square(boxes[survivors(boxes, PNET_OVERLAP)])
+
+
+def rescore(rnet: Network, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Stage 2: RNet's verdict on 24-px crops of the proposals; the boxes it keeps, refined and squared."""
+    output = rnet(images=crop_and_resize(image, boxes, RNET_SIDE))
+    boxes = boxes.copy()
+    boxes[:, 4] = output["bbox_class"][:, 1]
+    boxes = refine(boxes, output["bbox_reg"])
+    boxes = boxes[boxes[:, 4] > RNET_THRESHOLD]
+    return to_square(boxes[survivors(boxes, RNET_OVERLAP)])
+
+
+def finish(onet: Network, image: np.ndarray, boxes: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 3: ONet's verdict on 48-px crops; the faces it keeps, refined, with their landmarks as
+    ``(N, 10)`` rows of five x then five y (left eye, right eye, nose, mouth left, mouth right)."""
+    output = onet(images=crop_and_resize(image, boxes, ONET_SIDE))
+    width, height = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
+    # Landmarks are fractions of the crop's box; they stay float32 as in the package, which writes them back
+    # into the network's output.
+    landmarks = output["landmarks"].copy()
+    landmarks[:, 0:5] = width * landmarks[:, 0:5] + boxes[:, 0:1] - 1
+    landmarks[:, 5:10] = height * landmarks[:, 5:10] + boxes[:, 1:2] - 1
+    boxes = boxes.copy()
+    boxes[:, 4] = output["bbox_class"][:, 1]
+    boxes = refine(boxes, output["bbox_reg"])
+    chosen = boxes[:, 4] > threshold
+    boxes, landmarks = boxes[chosen], landmarks[chosen]
+    keep = survivors(boxes, ONET_OVERLAP, "min")
+    return boxes[keep], landmarks[keep]
+
+
+KEYPOINTS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+
+
+def to_detections(boxes: np.ndarray, landmarks: np.ndarray, shape: tuple[int, ...]) -> list[dict]:
+    """The package's output: boxes clipped to the image (landmarks are not), as rounded ``[x, y, w, h]``, with
+    their confidence and rounded keypoints."""
+    height, width = shape[:2]
+    boxes = boxes.copy()
+    boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, width - 1)
+    boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, height - 1)
+    detections = []
+    for (x1, y1, x2, y2, score), points in zip(boxes, landmarks.round().astype(int), strict=True):
+        box = np.asarray([x1, y1, x2 - x1, y2 - y1]).round().astype(int).tolist()
+        keypoints = {name: [int(points[i]), int(points[i + 5])] for i, name in enumerate(KEYPOINTS)}
+        detections.append({"box": box, "confidence": float(score), "keypoints": keypoints})
+    return detections
+
+
+class MtcnnLite:
+    """``detect_faces`` as ``mtcnn.MTCNN`` has it, on the networks converted into ``folder``.
+
+    NOTE: sessions call the detector from their own threads and an interpreter is not thread-safe, so each call
+    borrows a set of the three networks no other thread is using (a few MB a set); the pool keeps them.
+    """
+
+    def __init__(self, folder: Path = MTCNN_DIR, threads: int | None = None) -> None:
+        self.folder = Path(folder)
+        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._pool = Pool(self._load, self._load())  # fail at construction, not on the first photo
+
+    def _load(self) -> Networks:
+        return Networks(*(Network(self.folder / f"{name}.tflite", self._threads) for name in WEIGHTS))
+
+    @property
+    def copies(self) -> int:
+        return self._pool.created
+
+    def detect_faces(self, image: np.ndarray, threshold_onet: float = ONET_THRESHOLD) -> list[dict]:
+        """Faces in an RGB uint8 ``(H, W, 3)`` image, most confident first: dicts of ``box`` ``[x, y, w, h]``,
+        ``confidence`` and ``keypoints`` (each ``[x, y]``), as ``mtcnn.MTCNN().detect_faces`` returns them."""
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"expected an H x W x 3 RGB image, got shape {image.shape}")
+        normalized = (image.astype(np.float32) - MEAN) / SCALE
+        with self._pool.borrow() as networks:
+            boxes = propose(networks.pnet, normalized)
+            if len(boxes):
+                boxes = rescore(networks.rnet, normalized, boxes)
+            if not len(boxes):
+                return []
+            boxes, landmarks = finish(networks.onet, normalized, boxes, threshold_onet)
+        return to_detections(boxes, landmarks, image.shape)

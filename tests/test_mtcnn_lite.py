@@ -1,0 +1,185 @@
+"""emotion_app/mtcnn_lite.py: MTCNN on LiteRT finds the mtcnn package's faces, without TensorFlow."""
+
+import logging
+import subprocess
+import sys
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from emotion_app import mtcnn_lite
+from emotion_app.faces import MtcnnDetector
+from emotion_app.mtcnn_lite import MtcnnLite
+from tests.conftest import REPO
+
+COLLAGE = REPO / "assets" / "examples" / "collage.jpg"  # 4 faces
+ASTRONAUT = REPO / "assets" / "examples" / "astronaut.jpg"
+
+
+@pytest.fixture(scope="module")
+def lite() -> MtcnnLite:
+    return MtcnnLite()
+
+
+@pytest.fixture(scope="module")
+def package():
+    from mtcnn import MTCNN
+
+    return MTCNN()
+
+
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
+def in_scene(image: np.ndarray, factor: float, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """``image`` shrunk by ``factor`` and placed off-centre on a plain grey scene."""
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    scene = np.full((size[1], size[0], 3), 170, np.uint8)
+    scene[40:40 + small.shape[0], 90:90 + small.shape[1]] = small
+    return scene
+
+
+def photos(astronaut_bgr: np.ndarray) -> dict[str, np.ndarray]:
+    collage = cv2.imread(str(COLLAGE))
+    return {
+        "astronaut": astronaut_bgr,
+        "collage": collage,
+        "blank": np.full((300, 400, 3), 128, np.uint8),
+        "astronaut turned 20 degrees": turned(astronaut_bgr, 20),
+        "astronaut at 0.5 in a scene": in_scene(astronaut_bgr, 0.5),
+        "collage turned -12 degrees": turned(collage, -12),
+        "collage at 0.45": cv2.resize(collage, None, fx=0.45, fy=0.45, interpolation=cv2.INTER_AREA),
+    }
+
+
+PHOTOS = ("astronaut", "collage", "blank", "astronaut turned 20 degrees", "astronaut at 0.5 in a scene",
+          "collage turned -12 degrees", "collage at 0.45")
+EXPECTED_FACES = {"astronaut": 1, "collage": 4, "blank": 0}
+
+
+def paired(expected: list[dict], got: list[dict]) -> list[tuple[dict, dict]]:
+    """Each expected face with the found face whose box centre is nearest (the order of two faces of equal
+    confidence may differ)."""
+    def centre(face: dict) -> np.ndarray:
+        x, y, w, h = face["box"]
+        return np.array([x + w / 2, y + h / 2])
+
+    free, pairs = list(got), []
+    for face in expected:
+        nearest = min(free, key=lambda other: np.hypot(*(centre(other) - centre(face))))
+        free.remove(nearest)
+        pairs.append((face, nearest))
+    return pairs
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+@pytest.mark.parametrize("threshold", [0.8, 0.9])  # the package's default, the app's
+def test_litert_finds_the_packages_faces(name, threshold, lite, package, astronaut_bgr):
+    rgb = cv2.cvtColor(photos(astronaut_bgr)[name], cv2.COLOR_BGR2RGB)
+    expected = package.detect_faces(rgb, threshold_onet=threshold)
+    got = lite.detect_faces(rgb, threshold_onet=threshold)
+    assert len(got) == len(expected)
+    if name in EXPECTED_FACES:
+        assert len(got) == EXPECTED_FACES[name]
+    for want, face in paired(expected, got):
+        assert set(face) == {"box", "confidence", "keypoints"} and set(face["keypoints"]) == set(want["keypoints"])
+        assert all(isinstance(v, int) for v in face["box"])
+        assert np.abs(np.subtract(face["box"], want["box"])).max() <= 2, (face["box"], want["box"])
+        for eye in ("left_eye", "right_eye"):
+            assert np.abs(np.subtract(face["keypoints"][eye], want["keypoints"][eye])).max() <= 2
+        assert face["confidence"] == pytest.approx(want["confidence"], abs=0.01)
+
+
+def test_crops_are_sampled_as_tensorflow_samples_them():
+    """The crops RNet and ONet see, boxes that spill over the image's edges included."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    image = rng.uniform(-1, 1, (90, 130, 3)).astype(np.float32)
+    corners = rng.uniform(-40, 150, (50, 2))
+    boxes = np.column_stack([corners, corners + rng.uniform(3, 80, (50, 2)), np.ones(50)])
+    height, width = image.shape[:2]
+    normalized = boxes[:, [1, 0, 3, 2]] / [height, width, height, width]  # as the package hands them over
+    for side in (mtcnn_lite.RNET_SIDE, mtcnn_lite.ONET_SIDE):
+        expected = tf.image.crop_and_resize(image[None], normalized, np.zeros(50, int), (side, side)).numpy()
+        np.testing.assert_allclose(mtcnn_lite.crop_and_resize(image, boxes, side), expected, atol=1e-5)
+
+
+def test_the_litert_path_never_imports_tensorflow():
+    code = (
+        "import sys, cv2\n"
+        "import emotion_app\n"
+        "from emotion_app.faces import DetectionSettings, MtcnnDetector\n"
+        "from emotion_app.mtcnn_lite import MtcnnLite\n"
+        "detector = MtcnnDetector()\n"
+        "faces = detector.detect(cv2.imread(sys.argv[1]), DetectionSettings())\n"
+        "assert isinstance(detector.network(), MtcnnLite), type(detector.network())\n"
+        "assert len(faces) == 1 and faces[0].eyes is not None, faces\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(ASTRONAUT)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_shipped_conversion_matches_the_installed_package():
+    """Fails when mtcnn is upgraded without `python scripts/convert_mtcnn.py` (the app would fall back)."""
+    assert mtcnn_lite.stale_reason() is None
+
+
+def test_weights_that_differ_from_the_conversion_fall_back_to_tensorflow(monkeypatch, caplog, tmp_path):
+    """Another mtcnn version (other weights in its wheel) must run itself, never the stale conversion."""
+    from mtcnn import MTCNN
+
+    other = tmp_path / "pnet.lz4"
+    other.write_bytes(b"the weights of another mtcnn version")
+    weights = mtcnn_lite.wheel_weights()
+    monkeypatch.setattr(mtcnn_lite, "wheel_weights", lambda: {**weights, "pnet": other})
+    detector = MtcnnDetector()
+    with caplog.at_level(logging.WARNING, logger="emotion_app.faces"):
+        network = detector.network()
+    assert isinstance(network, MTCNN)
+    assert "running MTCNN on TensorFlow, not LiteRT" in caplog.text
+    assert "pnet.lz4 is not the file pnet.tflite was converted from" in caplog.text
+    assert "scripts/convert_mtcnn.py" in caplog.text
+
+
+def test_a_tampered_or_missing_conversion_is_not_served(tmp_path):
+    folder = tmp_path / "mtcnn"
+    folder.mkdir()
+    assert "there is no pnet.tflite, rnet.tflite, onet.tflite" in mtcnn_lite.stale_reason(folder)
+    for path in mtcnn_lite.MTCNN_DIR.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    assert mtcnn_lite.stale_reason(folder) is None
+    (folder / "onet.tflite").write_bytes((folder / "onet.tflite").read_bytes() + b"\0")
+    assert "onet.tflite is not the file mtcnn.json records" in mtcnn_lite.stale_reason(folder)
+    (folder / "mtcnn.json").write_text("{")
+    assert "cannot be checked" in mtcnn_lite.stale_reason(folder)
+
+
+def test_concurrent_calls_each_get_their_own_networks(lite, astronaut_bgr):
+    rgb = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2RGB)
+    expected = lite.detect_faces(rgb)
+    results, barrier = [], threading.Barrier(4)
+
+    def detect() -> None:
+        barrier.wait()
+        results.append(lite.detect_faces(rgb))
+
+    threads = [threading.Thread(target=detect) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+    assert 1 <= lite.copies <= 4
+
+
+def test_an_image_that_is_not_rgb_is_refused(lite):
+    with pytest.raises(ValueError, match="RGB"):
+        lite.detect_faces(np.zeros((50, 50), np.uint8))
