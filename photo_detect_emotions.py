@@ -98,7 +98,8 @@ for i, (name, _, read) in enumerate(files, start=1):
         ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
         continue
     try:
-        result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)
+        with ui.analysis_slot():
+            result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)
         show_photo(i, name, result)
     except ImageError as error:
         st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import re
 import threading
 
@@ -284,6 +285,22 @@ def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
     predictor = EmotionPredictor(detector=detector, model=get_model(), flip=flip)
     threading.Thread(target=_warm_up, args=(predictor,), name=f"warm-up {detector}", daemon=True).start()
     return predictor
+
+
+@st.cache_resource(show_spinner=False)
+def analysis_slots() -> threading.BoundedSemaphore:
+    """As many photo analyses at once as the server has cores, whatever the number of sessions.
+
+    NOTE: each analysis holds a decoded photo (up to a few hundred MB for the largest accepted) and
+    uses a core; more at once than cores finishes nothing sooner and multiplies the peak memory
+    (benchmarks/load_photo.py --memory)."""
+    return threading.BoundedSemaphore(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                      else os.cpu_count() or 1)
+
+
+def analysis_slot() -> threading.BoundedSemaphore:
+    """``with ui.analysis_slot():`` around one photo's analysis."""
+    return analysis_slots()
 
 
 @st.cache_resource(show_spinner=False)

@@ -337,3 +337,47 @@ def test_the_server_gives_freed_memory_back_to_the_system():
     assert memory.release_free_memory() is (memory.MALLOC_TRIM is not None)
     assert memory.start_trimming(every=0.01) and memory.start_trimming()  # once per process
     assert sum(t.name == "memory trimmer" for t in __import__("threading").enumerate()) == 1
+
+
+def test_no_more_photos_are_analysed_at_once_than_the_server_has_cores(page, astronaut_jpeg, monkeypatch):
+    """Four tabs decoding the largest photo at once took the server past 2 GB; on 2 cores the
+    third and fourth finished no sooner for it."""
+    import os
+    import threading
+    import time
+
+    from emotion_app import ui
+
+    slots = ui.analysis_slots()
+    cores = len(os.sched_getaffinity(0))
+    running, most, lock = [0], [0], threading.Lock()
+
+    def work():
+        with ui.analysis_slot():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(3 * cores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == cores and slots is ui.analysis_slots()  # one for the whole server
+
+    taken = []
+
+    class Recorder:
+        def __enter__(self):
+            taken.append(1)
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(ui, "analysis_slot", Recorder)
+    page.run()
+    page.get("file_uploader")[0].set_value([("a.jpg", astronaut_jpeg, "image/jpeg")] * 2).run()
+    assert not page.exception and len(taken) == 2  # the page analyses each photo inside a slot
