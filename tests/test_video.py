@@ -7,15 +7,20 @@ import numpy as np
 import pytest
 
 from emotion_app import video
+from emotion_app.exports import FACE_FIELDS
 from emotion_app.image_io import ImageError
 from emotion_app.overlay import Painter
-from emotion_app.exports import FACE_FIELDS
 from emotion_app.video import analyze_video
 
 
-def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4", format: str = "mp4") -> bytes:
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=format) as container:
+def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4", format: str = "mp4",
+             path=None) -> bytes:
+    """``frames`` encoded; through the file ``path`` with the index first ("faststart", as
+    streaming encoders write it: cut short, its start still plays; ffmpeg moves the index by
+    reading the file again, so it needs a file)."""
+    target = str(path) if path else io.BytesIO()
+    options = {"movflags": "faststart"} if path else {}
+    with av.open(target, mode="w", format=format, options=options) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
         for frame in frames:
@@ -23,7 +28,7 @@ def make_mp4(frames: list[np.ndarray], rate: int = 10, codec: str = "mpeg4", for
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    return buffer.getvalue()
+    return path.read_bytes() if path else target.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -184,24 +189,10 @@ def test_boxes_are_in_the_original_frames_pixels_with_its_size(random_predictor,
     assert abs(row["x"] - x) <= 1 and abs(row["y"] - y) <= 1 and abs(row["width"] - width) <= 1
 
 
-def make_faststart_mp4(path, frames: list[np.ndarray], rate: int = 10) -> bytes:
-    """An MP4 with its index first, as streaming encoders write it: cut short, its start still plays.
-    (ffmpeg moves the index by reading the file again, so it goes through ``path``.)"""
-    with av.open(str(path), mode="w", format="mp4", options={"movflags": "faststart"}) as container:
-        stream = container.add_stream("mpeg4", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path.read_bytes()
-
-
 def test_a_video_cut_short_is_analysed_as_far_as_it_goes_and_says_so(random_predictor, tmp_path):
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 256, (96, 128, 3), dtype=np.uint8) for _ in range(40)]  # 4 s, no two alike
-    data = make_faststart_mp4(tmp_path / "clip.mp4", frames)
+    data = make_mp4(frames, path=tmp_path / "clip.mp4")
     assert data[4:8] == b"ftyp" and data.find(b"moov") < data.find(b"mdat")
     result = analyze_video(data[: len(data) // 2], random_predictor, Painter())
     assert result.incomplete and 5 < result.frames < 40 and result.video
