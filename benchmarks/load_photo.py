@@ -88,6 +88,9 @@ async def session(browser, url: str, files: list[Path], deadline: float, index: 
                 photo = unique
                 for remove in await page.get_by_test_id("stFileChipDeleteBtn").locator("button").all():
                     await remove.click()
+                # NOTE: the removal reruns the page; an upload sent before that rerun ends was lost
+                await expect(page.get_by_test_id("stFileChip")).to_have_count(0, timeout=60_000)
+                await expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
             # Both texts name the file: Streamlit keeps the previous run's elements on screen while it
             # reruns, so a text without the name could match the previous upload's result.
             expected = f"No face found in {photo.name}" if photo.name.startswith(("noface", "heavy")) else \
