@@ -137,7 +137,7 @@ class EmotionPredictor:
         self.align, self.flip, self.mirror_below = align, flip, mirror_below
 
     def warm_up(self) -> None:
-        """Load what the detector would load on its first photo (MTCNN: TensorFlow, 10-30 s here)."""
+        """Load what the detector would load on its first photo (MTCNN's networks)."""
         self.detector.warm_up()
 
     def find_faces(self, image: np.ndarray, settings: DetectionSettings | None = None) -> list[Face]:

@@ -279,8 +279,8 @@ def _warm_up(predictor: EmotionPredictor) -> None:
 def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
     """One predictor per detector and flip setting, shared by every session.
 
-    MTCNN (TensorFlow) loads in a background thread from the first page view: loaded by the first
-    photo Haar misses, it stalled every session's uploads for 10-30 s (docs/RELIABILITY.md).
+    The detector warms up in a background thread from the first page view, so no upload waits for
+    it (on LiteRT that is instant; where MTCNN falls back to TensorFlow it takes seconds).
     """
     predictor = EmotionPredictor(detector=detector, model=get_model(), flip=flip)
     threading.Thread(target=_warm_up, args=(predictor,), name=f"warm-up {detector}", daemon=True).start()
