@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark whose figures depend on the shipped model, one after another, each table saved
 # to benchmarks/out/model_figures/NAME.md: run it after `python -m training.ship`, then copy the
-# figures into the README, docs/MODEL_CARD.md and docs/EXPERIMENTS.md (each names its command).
+# figures into docs/PERFORMANCE.md, docs/MODEL_CARD.md and docs/EXPERIMENTS.md (each names its command).
 # Run it on an idle machine. (docs/EVALUATION.md and its confusion matrices are written by the ship
 # step itself.)
 #

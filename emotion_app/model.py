@@ -21,8 +21,8 @@ MODELS_DIR = MODELS
 DEFAULT_MODEL = MODELS_DIR / "emotion_cnn.keras"
 HOW_TO_GET = (
     "The model ships with the repository as models/emotion_cnn.keras: restore it with "
-    "`git checkout -- models/`, or train your own with `python -m training.train` (see README, "
-    "'Train your own model')."
+    "`git checkout -- models/`, or train your own with `python -m training.train` (see "
+    "docs/TRAINING.md)."
 )
 
 

@@ -26,14 +26,14 @@ from emotion_app.model import LoadedModel, load_model
 
 # The photo page's detection at its default sensitivity (padded so close-ups are found).
 PHOTO_SETTINGS = SENSITIVITY["medium"]
-# The photo page's detector: see the README's whole-photo table (benchmarks/photos_e2e.py).
+# The photo page's detector: see docs/PERFORMANCE.md's whole-photo table (benchmarks/photos_e2e.py).
 PHOTO_DETECTOR = "haar+mtcnn"
 # Levelling the eyes (MTCNN gives them) before cropping did not pay on any whole-photo set, tilted
-# heads included (README, benchmarks/photos_e2e.py), so it is off unless asked for.
+# heads included (docs/PERFORMANCE.md, benchmarks/photos_e2e.py), so it is off unless asked for.
 ALIGN = False
 # The photo page averages a face with its mirror image: on the int8 twin it raised accuracy on every
 # set measured (PublicTest +0.9 points, PrivateTest +0.6, the whole-photo sets +0.5 to +2.8;
-# README). The webcam page keeps one pass, for speed.
+# docs/PERFORMANCE.md). The webcam page keeps one pass, for speed.
 FLIP = True
 # ...but only where the first pass is close: a face whose top two answers are MIRROR_BELOW or more
 # apart keeps its class with the mirror on 100% of PublicTest faces, so its second pass is skipped,
