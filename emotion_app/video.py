@@ -216,8 +216,11 @@ def analyze_video(
                 result.incomplete = True  # what decoded before the damage is kept
             if encoder is None:
                 raise ImageError("no_frames")
-            if opened.seconds and result.seconds + 1.0 / rate < opened.seconds - 1.0:
-                result.incomplete = True  # the file says it is longer than what it holds: cut short
+            # NOTE: only the video stream's own length says it was cut short: a container's length
+            # may be its audio's, which can outlast the pictures
+            said = float(stream.duration * stream.time_base) if stream.duration else 0.0
+            if said and result.seconds + 1.0 / rate < said - 1.0:
+                result.incomplete = True  # the stream says it is longer than what it holds: cut short
             for packet in encoder.encode():
                 output.mux(packet)
         finally:

@@ -271,3 +271,25 @@ def test_faces_keep_their_number_through_a_video_as_people_cross(astronaut_bgr_m
         people.setdefault(row["face"], set()).add("a" if abs(row["x"] - a) < 3 else "b")
     assert people == {1: {"a"}, 2: {"b"}}
     assert [face for face, _, _ in video.face_summary(result.rows, 0.1)] == [1, 2]
+
+
+def test_a_whole_video_whose_sound_outlasts_its_pictures_is_not_called_incomplete(random_predictor):
+    """A WebM's streams carry no length of their own; its container's is the longer sound's."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="webm") as container:
+        video_stream = container.add_stream("libvpx-vp9", rate=10)
+        video_stream.width, video_stream.height, video_stream.pix_fmt = 64, 48, "yuv420p"
+        audio = container.add_stream("libopus", rate=48000)
+        for _ in range(10):  # 1 s of pictures
+            for packet in video_stream.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), "bgr24")):
+                container.mux(packet)
+        for index in range(48000 * 3 // 960):  # 3 s of sound
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 960), np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 48000, index * 960
+            for packet in audio.encode(frame):
+                container.mux(packet)
+        for stream in (video_stream, audio):
+            for packet in stream.encode():
+                container.mux(packet)
+    result = analyze_video(buffer.getvalue(), random_predictor, Painter())
+    assert result.frames == 10 and not result.incomplete
