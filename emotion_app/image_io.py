@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from emotion_app.texts import REASONS
+
 # Pillow refuses images past 2x its own limit (~179 MP) as decompression bombs; ours is lower so a
 # crafted header cannot make us allocate gigabytes, and still admits 50-megapixel phone photos.
 MAX_PIXELS = 64_000_000
@@ -30,29 +32,6 @@ MAX_ASPECT = WORK_SIDE // MIN_SIDE
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 
 
-# Why an upload cannot be read, in English; the pages show them in the user's language by key
-# (emotion_app.ui.REASONS).
-REASONS = {
-    "empty": "the file is empty",
-    "too_big": "the file is {mb:.0f} MB, over the {limit} MB limit",
-    "too_many_pixels": "the image is {w}x{h} ({mp:.0f} megapixels), over the {limit:.0f}-megapixel limit",
-    "too_small": "the image is {w}x{h} pixels, too small to hold a face (both sides need at least {side} pixels)",
-    "too_thin": "the image is {w}x{h} pixels, too long and thin to show or to hold a face (at most {ratio}:1)",
-    "unknown_format": "this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)",
-    "bomb": "the image is too large to open safely (over the {limit:.0f}-megapixel limit)",
-    "no_memory": "the image is too large to decode on this server",
-    "damaged": "the image data is damaged or incomplete",
-    "no_pixels": "the image has no pixels (size {size})",
-    "png": "the annotated image could not be encoded as PNG",
-    "not_video": "this is not a video we can read (use MP4, WebM or MOV)",
-    "no_video_stream": "the file has no video stream",
-    "video_too_long": "the video lasts more than {limit:.0f} s, the limit",
-    "video_damaged": "the video data is damaged or incomplete (was the file cut short?)",
-    "no_timing": "the video does not say its frame rate (a raw stream): put it in an MP4 or WebM file first",
-    "video_too_heavy": "the video has too many pixels to decode ({frames} frames of {w}x{h}): shorten it or "
-    "lower its resolution or frame rate",
-    "no_frames": "the video has no frames",
-}
 
 
 class ImageError(ValueError):
@@ -61,7 +40,7 @@ class ImageError(ValueError):
 
     def __init__(self, reason: str, **values: object) -> None:
         self.reason, self.values = reason, values
-        super().__init__(REASONS[reason].format(**values))
+        super().__init__(REASONS["en"][reason].format(**values))
 
 
 def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The seven FER2013 classes, their emoji, valence and messages: defined once, used everywhere.
+"""The seven FER2013 classes, their emoji and valence, defined once and used everywhere (their names
+and messages in each language are in emotion_app/texts.py).
 
 The order of ``EMOTIONS`` is the FER2013 label order (0 angry ... 6 neutral). The model's output
 columns follow it, so it must never be derived from a folder listing or a dict's key order.
@@ -7,6 +8,8 @@ columns follow it, so it must never be derived from a folder listing or a dict's
 from __future__ import annotations
 
 from enum import StrEnum
+
+from emotion_app.texts import DISPLAY_NAME, LANGUAGES, MESSAGES  # noqa: F401 (the words live there)
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 # The model's input contract, defined here once: one gray 48x48 face (values 0..255, float32),
@@ -46,109 +49,7 @@ EMOJI_CHAR: dict[str, str] = {
 UNSURE = "unsure"
 UNSURE_EMOJI = "\U0001f914"
 
-LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
 
-DISPLAY_NAME: dict[str, dict[str, str]] = {
-    "en": {e: e for e in EMOTIONS},
-    "fr": {
-        "angry": "colère",
-        "disgust": "dégoût",
-        "fear": "peur",
-        "happy": "joie",
-        "sad": "tristesse",
-        "surprise": "surprise",
-        "neutral": "neutre",
-    },
-}
-
-# Several phrasings per class so a live demo does not repeat itself (``message_for``'s variant); positive classes get a
-# congratulation, negative ones a caring follow-up question, neutral a gentle check-in.
-MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "happy": (
-            "Congratulations, what a lovely smile! Keep it up.",
-            "You look happy, congratulations on a good moment!",
-            "That smile is contagious, well done!",
-        ),
-        "surprise": (
-            "Something surprised you, and it looks like a good one: congratulations!",
-            "Wow, what a surprise! Enjoy the moment.",
-            "Eyes wide open! We hope it's good news, congratulations!",
-        ),
-        "angry": (
-            "What made you angry?",
-            "You look upset. What happened?",
-            "Something seems to bother you. Do you want to talk about it?",
-        ),
-        "disgust": (
-            "What disgusted you?",
-            "Something doesn't seem right to you. What is it?",
-            "That face says 'yuck'. What happened?",
-        ),
-        "fear": (
-            "What are you afraid of?",
-            "You look worried. What's frightening you?",
-            "You are not alone: is something scaring you?",
-        ),
-        "sad": (
-            "Why are you sad?",
-            "You look a little down. What's on your mind?",
-            "Take care of yourself: is something making you sad?",
-        ),
-        "neutral": (
-            "How are you feeling today?",
-            "Calm and composed. Anything on your mind?",
-            "A neutral face. How is your day going?",
-        ),
-        UNSURE: (
-            "Hard to read this face. How are you feeling?",
-            "This expression is hard to tell. How is your day going?",
-            "Not sure what this face says. How do you feel right now?",
-        ),
-    },
-    "fr": {
-        "happy": (
-            "Félicitations, quel joli sourire ! Continue comme ça.",
-            "Quel bonheur sur ce visage, félicitations pour ce bon moment !",
-            "Ce sourire est contagieux, bravo !",
-        ),
-        "surprise": (
-            "Quelle surprise ! Et elle a l'air d'être bonne : félicitations !",
-            "Waouh, quelle surprise ! Profite du moment.",
-            "Les yeux grands ouverts ! On espère que c'est une bonne nouvelle, félicitations !",
-        ),
-        "angry": (
-            "Qu'est-ce qui provoque ta colère ?",
-            "Quelque chose te contrarie ? Que s'est-il passé ?",
-            "Quelque chose semble te déranger. Tu veux en parler ?",
-        ),
-        "disgust": (
-            "Qu'est-ce qui te dégoûte ?",
-            "Quelque chose ne te plaît pas. Qu'est-ce que c'est ?",
-            "Cette grimace dit « beurk ». Que s'est-il passé ?",
-        ),
-        "fear": (
-            "De quoi as-tu peur ?",
-            "Quelque chose t'inquiète ? Qu'est-ce qui t'effraie ?",
-            "Tu peux en parler : quelque chose te fait peur ?",
-        ),
-        "sad": (
-            "Pourquoi es-tu triste ?",
-            "Un petit coup de blues ? À quoi penses-tu ?",
-            "Prends soin de toi : quelque chose te rend triste ?",
-        ),
-        "neutral": (
-            "Comment te sens-tu aujourd'hui ?",
-            "Un visage calme. Quelque chose en tête ?",
-            "Un visage neutre. Comment se passe ta journée ?",
-        ),
-        UNSURE: (
-            "Ce visage est difficile à lire. Comment te sens-tu ?",
-            "Cette expression est difficile à deviner. Comment se passe ta journée ?",
-            "Difficile de dire ce que montre ce visage. Comment te sens-tu en ce moment ?",
-        ),
-    },
-}
 
 
 def percent(value: float, language: str = "en") -> str:

@@ -20,10 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from emotion_app.image_io import REASONS, ImageError  # noqa: E402
+from emotion_app.image_io import ImageError  # noqa: E402
 from emotion_app.overlay import Painter  # noqa: E402
 from emotion_app.photo import analyze_photo  # noqa: E402
 from emotion_app.predictor import EmotionPredictor  # noqa: E402
+from emotion_app.texts import REASONS  # noqa: E402
 from tests.strategies import uploads  # noqa: E402
 
 
@@ -47,7 +48,7 @@ def main() -> int:
             faces = len(analyze_photo(data, predictor, painter).predictions)
             outcomes["results" if faces == 0 else "results with faces"] += 1
         except ImageError as error:
-            outcomes[f"ImageError {error.reason}: {REASONS[error.reason].split(' (')[0]}"] += 1
+            outcomes[f"ImageError {error.reason}: {REASONS['en'][error.reason].split(' (')[0]}"] += 1
         except Exception as error:  # a finding: anything but our documented error
             outcomes["FINDING"] += 1
             findings.append(f"{type(error).__name__}: {error} (input of {len(data)} bytes, starts {data[:16]!r})")

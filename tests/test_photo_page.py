@@ -82,7 +82,7 @@ def test_french_says_tu_throughout():
 
     from emotion_app import labels, ui
 
-    texts = list(ui.TEXT["fr"].values()) + [m for ms in labels.MESSAGES["fr"].values() for m in ms]
+    texts = list(ui.PAGE["fr"].values()) + [m for ms in labels.MESSAGES["fr"].values() for m in ms]
     formal = [t for t in texts if re.search(r"\b(vous|votre|vos)\b|\b\w+ez\b", t, re.IGNORECASE)]
     assert formal == []
 
@@ -104,7 +104,7 @@ def test_every_reason_an_upload_is_refused_is_in_french():
     """French pages once showed English reasons ("Impossible de lire x.png : the file is empty.")."""
     from emotion_app import image_io, ui
 
-    assert set(ui.REASONS["fr"]) == set(image_io.REASONS)
+    assert set(ui.REASONS["fr"]) == set(ui.REASONS["en"])
     error = image_io.ImageError("too_small", w=2000, h=1, side=24)
     assert ui.reason(error, "fr") == (
         "l'image fait 2000x1 pixels, trop petite pour contenir un visage (il faut au moins 24 pixels de chaque côté)")
