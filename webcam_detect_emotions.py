@@ -15,7 +15,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from emotion_app import ui
 from emotion_app.image_io import encode_png
-from emotion_app.labels import EMOTIONS, display_name, message_key
+from emotion_app.labels import EMOTIONS, message_key
 from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
 from emotion_app.smoothing import MessageGate
 
@@ -94,11 +94,7 @@ def draw_chart() -> None:
     frame = pd.DataFrame(rows, columns=["run", "time", "face", *EMOTIONS])
     frame = frame[(frame["run"] == largest[0]) & (frame["face"] == largest[1])]
     frame = frame[frame["time"] >= frame["time"].iloc[-1] - CHART_SECONDS]
-    names = [display_name(emotion, language) for emotion in EMOTIONS]
-    with chart.container():
-        st.caption(ui.text(language, "timeline"))
-        st.line_chart(frame.set_index("time")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
-                      color=[ui.hex_color(emotion) for emotion in EMOTIONS])
+    ui.emotion_chart(frame, "time", ui.text(language, "timeline"), language, where=chart.container())
 
 
 if not context.state.playing:

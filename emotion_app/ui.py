@@ -196,10 +196,16 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
                             key=f"video-face-{key}")
     frame = pd.DataFrame(result.rows)
     frame = frame[frame["face"] == face]
-    st.caption(text(language, "video_timeline", face=face))
+    emotion_chart(frame, "time_s", text(language, "video_timeline", face=face), language)
+
+
+def emotion_chart(frame, time_column: str, caption: str, language: str, where=st) -> None:
+    """One face's seven probabilities over time (a DataFrame with ``time_column`` and a column per
+    emotion), each emotion in its box colour: the video page's and the webcam's one chart."""
     names = [display_name(emotion, language) for emotion in EMOTIONS]
-    st.line_chart(frame.set_index("time_s")[list(EMOTIONS)].set_axis(names, axis=1), height=220,
-                  color=[hex_color(emotion) for emotion in EMOTIONS])
+    where.caption(caption)
+    where.line_chart(frame.set_index(time_column)[list(EMOTIONS)].set_axis(names, axis=1), height=220,
+                     color=[hex_color(emotion) for emotion in EMOTIONS])
 
 
 def hex_color(emotion: str) -> str:

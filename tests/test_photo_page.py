@@ -381,3 +381,35 @@ def test_no_more_photos_are_analysed_at_once_than_the_server_has_cores(page, ast
     page.run()
     page.get("file_uploader")[0].set_value([("a.jpg", astronaut_jpeg, "image/jpeg")] * 2).run()
     assert not page.exception and len(taken) == 2  # the page analyses each photo inside a slot
+
+
+def _video_with_two_people():
+    from types import SimpleNamespace
+
+    from emotion_app import ui, video
+    from emotion_app.labels import EMOTIONS
+
+    def rows(face, emotion):
+        return [{"file": "clip.mp4", "frame": i, "time_s": i / 10, "face": face, "emotion": emotion,
+                 **{e: float(e == emotion) for e in EMOTIONS}} for i in range(0, 20, 2)]
+
+    def analysed(*args, **kwargs):
+        return video.VideoResult(b"\x00" * 16, rows=rows(1, "happy") + rows(2, "sad")[:4], frames=20, analysed=10,
+                                 rate=10.0, every=2)
+
+    kept, video.analyze_video = video.analyze_video, analysed
+    try:
+        ui.show_video("clip.mp4", b"two people", SimpleNamespace(detector=SimpleNamespace(name="haar")), None, 2,
+                      "en", key="k")
+    finally:
+        video.analyze_video = kept
+
+
+def test_a_video_summarises_and_charts_each_person_by_their_number():
+    page = AppTest.from_function(_video_with_two_people, default_timeout=60).run()
+    assert not page.exception
+    captions = [caption.value for caption in page.caption]
+    assert any("Face 1: 2 s in view, mostly happy · Face 2: 1 s in view, mostly sad" in c for c in captions)
+    assert "Face 1's emotions over time" in captions
+    page.selectbox[0].set_value(2).run()
+    assert "Face 2's emotions over time" in [caption.value for caption in page.caption]
