@@ -25,6 +25,7 @@ from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, is_unsure, to_predictions
 from emotion_app.smoothing import FaceTracker, Track
+from emotion_app.texts import ERROR_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,6 @@ DETECT_EVERY = {"haar": 3, "mtcnn": 8, "haar+mtcnn": 4}
 # 25 fps, some 20 MB); past it the page says so. The chart needs only the recent rows.
 TIMELINE_ROWS = 100_000
 RECENT_ROWS = 6_000  # 60 s of 4 faces at 25 fps
-# Drawn on a frame whose analysis failed; OpenCV's own font, which has no accents, so that drawing
-# it cannot fail in turn (the painter's font may be what failed).
-ERROR_NOTE = {"en": "analysis error (logged)", "fr": "erreur d'analyse (voir le journal)"}
 
 
 @dataclass(frozen=True)
@@ -156,6 +154,8 @@ class LiveAnalyzer:
                 log.exception("live analysis failed; frames pass through unannotated")
                 self._error_logged = True
             frame = np.ascontiguousarray(image[:, ::-1]) if self.options.mirror else image.copy()
+            # NOTE: OpenCV's own font, which has no accents, so that drawing cannot fail in turn
+            # (the painter's font may be what failed)
             cv2.putText(frame, ERROR_NOTE[self.options.language], (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8,
                         (0, 0, 255), 2, cv2.LINE_AA)
             return frame

@@ -367,3 +367,6 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+
+# Drawn on a live frame whose analysis failed (ASCII only: see emotion_app/live.py).
+ERROR_NOTE: dict[str, str] = {"en": "analysis error (logged)", "fr": "erreur d'analyse (voir le journal)"}

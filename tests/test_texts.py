@@ -6,7 +6,8 @@ import pytest
 
 from emotion_app import labels, texts
 
-TABLES = {"page": texts.PAGE, "reasons": texts.REASONS, "display names": texts.DISPLAY_NAME, "messages": texts.MESSAGES}
+TABLES = {"page": texts.PAGE, "reasons": texts.REASONS, "display names": texts.DISPLAY_NAME, "messages": texts.MESSAGES,
+          "error note": {language: {"note": note} for language, note in texts.ERROR_NOTE.items()}}
 
 
 def placeholders(value) -> set[str]:
@@ -39,3 +40,7 @@ def test_every_refusal_reason_the_code_raises_has_words():
     package = Path(labels.__file__).parent
     raised = {m for path in package.glob("*.py") for m in re.findall(r'ImageError\("(\w+)"', path.read_text())}
     assert raised and raised <= set(texts.REASONS["en"])
+
+
+def test_the_live_error_note_is_ascii_for_opencvs_own_font():
+    assert all(note.isascii() for note in texts.ERROR_NOTE.values())
