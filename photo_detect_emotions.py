@@ -21,14 +21,14 @@ from emotion_app.photo import (
     face_rows,
     files_within_budget,
 )
-from emotion_app.predictor import PHOTO_DETECTOR
+from emotion_app.profiles import PHOTO
 from emotion_app.video import VIDEO_TYPES, is_picture
 
 language = ui.sidebar_language()
 st.set_page_config(page_title=ui.text(language, "tab_photo"), page_icon="😀", layout="wide")
 ui.streamlit_texts(language, (*ACCEPTED_TYPES, *VIDEO_TYPES))
-settings = ui.sidebar_sensitivity(language)
-detector = ui.sidebar_detector(language, PHOTO_DETECTOR)
+settings = ui.sidebar_sensitivity(language, PHOTO.sensitivity)
+detector = ui.sidebar_detector(language, PHOTO.detector)
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "photo_title"))
 if not presenting:

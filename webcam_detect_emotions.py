@@ -16,7 +16,8 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from emotion_app import ui
 from emotion_app.image_io import encode_png
 from emotion_app.labels import EMOTIONS, message_key
-from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LIVE_SENSITIVITY, LiveAnalyzer, ice_servers
+from emotion_app.live import LiveAnalyzer, ice_servers
+from emotion_app.profiles import WEBCAM
 from emotion_app.smoothing import MessageGate
 
 REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself runs at camera speed
@@ -25,8 +26,8 @@ CHART_SECONDS = 60
 
 language = ui.sidebar_language()
 st.set_page_config(page_title=ui.text(language, "tab_webcam"), page_icon="🎥", layout="wide")
-settings = ui.sidebar_sensitivity(language, LIVE_SENSITIVITY)
-detector = ui.sidebar_detector(language, LIVE_DETECTOR)
+settings = ui.sidebar_sensitivity(language, WEBCAM.sensitivity)
+detector = ui.sidebar_detector(language, WEBCAM.detector)
 mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True, key="mirror")
 show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True, key="show_probabilities")
 width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
@@ -41,7 +42,7 @@ st.title(ui.text(language, "webcam_title"))
 if not presenting:
     st.write(ui.text(language, "webcam_intro"))
 # one pass a face: live speed
-predictor, painter = ui.load_resources(language, detector, flip=False)
+predictor, painter = ui.load_resources(language, detector, flip=WEBCAM.flip)
 ui.accuracy_note(predictor, language)
 try:
     servers = ice_servers()
@@ -56,7 +57,7 @@ if "analyzer" not in st.session_state:
 analyzer: LiveAnalyzer = st.session_state.analyzer
 analyzer.predictor = predictor  # NOTE: an attribute swap, atomic for the worker thread
 analyzer.set_options(mirror=mirror, show_probabilities=show_probabilities, language=language, settings=settings,
-                     detect_every=DETECT_EVERY[detector])
+                     detect_every=WEBCAM.detect_every[detector])
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:

@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 from common import SHARED_DATA, machine, table
 
-from emotion_app.faces import DEFAULT_CASCADE, SENSITIVITY, DetectionSettings, HaarCascade, find_faces
-from emotion_app.live import LIVE_SENSITIVITY
+from emotion_app.faces import DEFAULT_CASCADE, DetectionSettings, HaarCascade, find_faces
+from emotion_app.profiles import PHOTO, WEBCAM
 from emotion_app.smoothing import iou
 from training.data import load_fer2013_csv
 
@@ -73,14 +73,14 @@ def main() -> None:
     earlier_live = DetectionSettings(scale_factor=1.1, min_neighbors=3, min_face=0.08, min_face_px=0, detect_side=320)
     candidates = {
         "fer (default cascade, full res, 1.1, min 50 px)": (opencv_default, None),
-        **{f"ours photo, {k}": (ours, s) for k, s in SENSITIVITY.items()},
-        **{f"ours live, {k}": (ours, s) for k, s in LIVE_SENSITIVITY.items()},
+        **{f"ours photo, {k}": (ours, s) for k, s in PHOTO.sensitivity.items()},
+        **{f"ours live, {k}": (ours, s) for k, s in WEBCAM.sensitivity.items()},
         "earlier photo medium (default cascade, 640 px, 1.15, n5, min 0.06)": (opencv_default, earlier_photo),
         "earlier live medium (default cascade, 320 px, 1.1, n3, min 0.08)": (opencv_default, earlier_live),
-        "ours photo medium without the 40-px floor": (ours, replace(SENSITIVITY["medium"], min_face_px=0)),
-        "ours photo medium with scale 1.2": (ours, replace(SENSITIVITY["medium"], scale_factor=1.2)),
-        "ours photo medium with scale 1.25": (ours, replace(SENSITIVITY["medium"], scale_factor=1.25)),
-        "ours photo medium with 3 neighbours": (ours, replace(SENSITIVITY["medium"], min_neighbors=3)),
+        "ours photo medium without the 40-px floor": (ours, replace(PHOTO.settings, min_face_px=0)),
+        "ours photo medium with scale 1.2": (ours, replace(PHOTO.settings, scale_factor=1.2)),
+        "ours photo medium with scale 1.25": (ours, replace(PHOTO.settings, scale_factor=1.25)),
+        "ours photo medium with 3 neighbours": (ours, replace(PHOTO.settings, min_neighbors=3)),
     }
     images = list(scenes(args.images))
     small_total = sum(truth[2] < SMALL for _, truth in images)

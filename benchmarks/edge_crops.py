@@ -23,7 +23,8 @@ from photos_e2e import PHOTOS, load_dev, make_variants
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import FACE_SIZE, HaarDetector, crop_faces, to_gray
 from emotion_app.labels import EMOTIONS
-from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 from training.data import load_fer2013_csv
 
 # How the part of a square outside the photo was or could be filled (cv2 border mode, value).
@@ -61,7 +62,7 @@ def score(predictor: EmotionPredictor, photos: list) -> list[str]:
     truth = np.array([label for _, label in photos])
     found = []  # (gray image, its largest face) where a face was found; none found is wrong with every crop
     for gray, _ in photos:
-        faces = predictor.detector.detect(gray, PHOTO_SETTINGS)
+        faces = predictor.detector.detect(gray, PHOTO.settings)
         found.append((gray, faces[0]) if faces else None)
     seen = np.array([pair is not None for pair in found])
     pairs = [pair for pair in found if pair is not None]
@@ -85,7 +86,7 @@ def publictest_closeups(limit: int) -> list:
     for face, label in list(zip(faces.x[..., 0], faces.y, strict=True))[: limit or None]:
         canvas = cv2.copyMakeBorder(cv2.resize(face, (192, 192), interpolation=cv2.INTER_CUBIC),
                                     96, 96, 96, 96, cv2.BORDER_REPLICATE)
-        found = haar.detect(canvas, PHOTO_SETTINGS)
+        found = haar.detect(canvas, PHOTO.settings)
         if not found:
             continue
         x, y, w, h = found[0].box

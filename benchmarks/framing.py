@@ -26,7 +26,8 @@ from photos_e2e import PHOTOS, SETS, load_dev, make_variants
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import FACE_SIZE, DetectionSettings, MtcnnDetector, crop_faces, to_gray
 from emotion_app.labels import EMOTIONS
-from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 from training.data import load_fer2013_csv
 
 SCALE, PAD = 4, 96
@@ -94,7 +95,7 @@ def main() -> None:
     for set_name in args.sets.split(","):
         photos = sets[set_name]
         truth = np.array([EMOTIONS.index(label) for _, _, label in photos])
-        largest = [(detector.detect(image, PHOTO_SETTINGS) or [None])[0] for _, image, _ in photos]
+        largest = [(detector.detect(image, PHOTO.settings) or [None])[0] for _, image, _ in photos]
         found = np.array([face is not None and face.eyes is not None for face in largest])
         blank = np.zeros((FACE_SIZE, FACE_SIZE, 1), np.uint8)
         grays = [to_gray(image) for _, image, _ in photos]

@@ -29,7 +29,7 @@ from common import REPO, SHARED_DATA, machine, table
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import Face, MtcnnDetector
 from emotion_app.mtcnn_lite import MtcnnLite
-from emotion_app.predictor import PHOTO_SETTINGS
+from emotion_app.profiles import PHOTO
 
 PHOTOS = SHARED_DATA / "photos_dev"
 EXAMPLES = [REPO / "assets" / "examples" / name for name in ("astronaut.jpg", "collage.jpg")]
@@ -44,7 +44,8 @@ import cv2
 from emotion_app import mtcnn_lite
 if FORCE_TENSORFLOW:
     mtcnn_lite.stale_reason = lambda folder=None: "forced by benchmarks/mtcnn_parity.py"
-from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 
 def rss_mb():
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
@@ -57,7 +58,7 @@ done = time.perf_counter()
 result = {"warm_up": done - warm_start, "ready": done - start, "rss_mb": rss_mb(),
           "network": type(predictor.detector.then.network()).__module__, "tensorflow": "tensorflow" in sys.modules}
 for path in sys.argv[1:]:
-    predictor.detector.then.detect(cv2.imread(path), PHOTO_SETTINGS)
+    predictor.detector.then.detect(cv2.imread(path), PHOTO.settings)
 print(json.dumps({**result, "rss_after_examples_mb": rss_mb()}))
 """
 
@@ -78,7 +79,7 @@ def detector(network) -> MtcnnDetector:
 
 def timed(found: MtcnnDetector, image: np.ndarray) -> tuple[list[Face], float]:
     start = time.perf_counter()
-    faces = found.detect(image, PHOTO_SETTINGS)
+    faces = found.detect(image, PHOTO.settings)
     return faces, (time.perf_counter() - start) * 1000
 
 

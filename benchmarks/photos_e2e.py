@@ -40,7 +40,8 @@ import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__in
 from emotion_app.faces import DetectionSettings, HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
-from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 
 PHOTOS = SHARED_DATA / "photos_dev"
 SETS = ("dev", "closeups", "small", "tilted")
@@ -56,13 +57,13 @@ class Row:
 
 
 ROWS = (
-    Row("before: haar, no padding, one pass", ("haar",), replace(PHOTO_SETTINGS, pad=0.0), flip=False),
-    Row("haar", ("haar",), PHOTO_SETTINGS),
-    Row("mtcnn", ("mtcnn",), PHOTO_SETTINGS),
-    Row("mtcnn, eyes levelled", ("mtcnn",), PHOTO_SETTINGS, align=True),
-    Row("haar+mtcnn, one pass (no mirror)", ("haar", "mtcnn"), PHOTO_SETTINGS, flip=False),
-    Row("haar+mtcnn (photo default)", ("haar", "mtcnn"), PHOTO_SETTINGS),
-    Row("haar+mtcnn, eyes levelled", ("haar", "mtcnn"), PHOTO_SETTINGS, align=True),
+    Row("before: haar, no padding, one pass", ("haar",), replace(PHOTO.settings, pad=0.0), flip=False),
+    Row("haar", ("haar",), PHOTO.settings),
+    Row("mtcnn", ("mtcnn",), PHOTO.settings),
+    Row("mtcnn, eyes levelled", ("mtcnn",), PHOTO.settings, align=True),
+    Row("haar+mtcnn, one pass (no mirror)", ("haar", "mtcnn"), PHOTO.settings, flip=False),
+    Row("haar+mtcnn (photo default)", ("haar", "mtcnn"), PHOTO.settings),
+    Row("haar+mtcnn, eyes levelled", ("haar", "mtcnn"), PHOTO.settings, align=True),
 )
 
 
@@ -143,8 +144,8 @@ def detect_all(photos: list, detectors: dict) -> dict:
     found_by = {}
     for key, detector in detectors.items():
         for i, (_, image, _) in enumerate(photos):
-            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO_SETTINGS))
-    padless = replace(PHOTO_SETTINGS, pad=0.0)
+            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO.settings))
+    padless = replace(PHOTO.settings, pad=0.0)
     for i, (_, image, _) in enumerate(photos):
         found_by["haar-nopad", i] = timed(lambda im=image: detectors["haar"].detect(im, padless))
     return found_by

@@ -24,7 +24,8 @@ from photos_e2e import PHOTOS, SETS, load_dev, make_variants
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import crop_faces, to_gray
 from emotion_app.labels import EMOTIONS
-from emotion_app.predictor import PHOTO_SETTINGS, EmotionPredictor
+from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 
 MARGINS = (-0.05, 0.0, 0.05, 0.10, 0.15)  # added to the detector's own margin
 SHIFTS = ((0.0, 0.0), (0.05, 0.0), (-0.05, 0.0), (0.0, 0.05), (0.0, -0.05))  # fractions of the box
@@ -79,7 +80,7 @@ def main() -> None:
     for name in names:
         photos = sets[name]
         truth = np.array([EMOTIONS.index(label) for _, _, label in photos])
-        detections = [detector.detect(image, PHOTO_SETTINGS) for _, image, _ in photos]
+        detections = [detector.detect(image, PHOTO.settings) for _, image, _ in photos]
         probs = {(m, s): mirrored(crops_for(photos, detections, m, s)[0]) for m in MARGINS for s in SHIFTS
                  if m == 0.0 or s == (0.0, 0.0)}
         base, found = crops_for(photos, detections, 0.0, (0.0, 0.0))

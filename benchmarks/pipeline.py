@@ -28,12 +28,13 @@ import numpy as np
 from common import OUT, FerPeer, machine, save_frames, table, time_calls
 
 import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
-from emotion_app.live import DETECT_EVERY, LIVE_DETECTOR, LiveAnalyzer, LiveOptions
+from emotion_app.live import LiveAnalyzer, LiveOptions
 from emotion_app.model import load_model
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import WEBCAM
 
-LIVE_PATHS = (LIVE_DETECTOR, "mtcnn")
+LIVE_PATHS = (WEBCAM.detector, "mtcnn")
 
 
 def mean_p95(times: list[float]) -> tuple[float, float]:
@@ -41,7 +42,7 @@ def mean_p95(times: list[float]) -> tuple[float, float]:
 
 
 def live_analyzer(predictors: dict[str, EmotionPredictor], painter: Painter, detector: str) -> LiveAnalyzer:
-    options = LiveOptions(mirror=False, detect_every=DETECT_EVERY[detector])
+    options = LiveOptions(mirror=False, detect_every=WEBCAM.detect_every[detector])
     return LiveAnalyzer(predictors[detector], painter, options=options)
 
 

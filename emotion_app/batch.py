@@ -61,9 +61,10 @@ def find_media(paths: Iterable[str | Path]) -> list[Path]:
 def worker_predictor(detector: str):
     """One predictor per worker process and detector, as the photo page builds it."""
     from emotion_app.model import load_model
-    from emotion_app.predictor import FLIP, EmotionPredictor
+    from emotion_app.predictor import EmotionPredictor
+    from emotion_app.profiles import PHOTO
 
-    return EmotionPredictor(detector=detector, model=load_model(quantized=True), flip=FLIP)
+    return EmotionPredictor(detector=detector, model=load_model(quantized=True), flip=PHOTO.flip)
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,15 +76,15 @@ def worker_painter():
 
 def analyze_file(path: str, options: Options) -> FileResult:
     """One file's rows, or an error row: never raises for a bad file (a bug is logged and named)."""
-    from emotion_app.faces import SENSITIVITY
     from emotion_app.photo import analyze_photo, face_rows
+    from emotion_app.profiles import PHOTO
     from emotion_app.video import analyze_video, is_picture
 
     started, result = time.perf_counter(), FileResult(path)
     try:
         data = Path(path).read_bytes()
         predictor, painter = worker_predictor(options.detector), worker_painter()
-        settings = SENSITIVITY[options.sensitivity]
+        settings = PHOTO.sensitivity[options.sensitivity]
         if Path(path).suffix[1:].lower() in VIDEO_TYPES and not is_picture(data):
             video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path)
             result.rows = video.rows

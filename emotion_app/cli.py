@@ -190,7 +190,8 @@ def serve(extra: list[str]) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from emotion_app.faces import DETECTORS, SENSITIVITY
+    from emotion_app.faces import DETECTORS
+    from emotion_app.profiles import PHOTO
 
     top = argparse.ArgumentParser(prog="emotion-app", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -200,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, help="results file: .csv, .jsonl or .parquet")
     run.add_argument("--every", type=int, default=batch.Options.every, help="videos: analyse every Nth frame")
     run.add_argument("--detector", choices=DETECTORS, default=batch.Options.detector)
-    run.add_argument("--sensitivity", choices=list(SENSITIVITY), default=batch.Options.sensitivity)
+    run.add_argument("--sensitivity", choices=list(PHOTO.sensitivity), default=batch.Options.sensitivity)
     run.add_argument("--annotate", type=Path, help="write annotated copies here (photos PNG, videos MP4)")
     run.add_argument("--workers", type=int, default=batch.default_workers(),
                      help="processes (or, with --dask local, Dask workers); default: this machine's cores")

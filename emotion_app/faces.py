@@ -99,21 +99,6 @@ class DetectionSettings:
             raise ValueError(f"pad must lie in 0..1, got {self.pad}")
 
 
-# The sidebar's sensitivity levels: more sensitive finds smaller, less certain faces. "medium" on
-# 300 cluttered scenes (benchmarks/detection.py): 71.0% of faces found (fer 68.7%; 58% vs 38% of
-# those under 60 px) with 0.01 false boxes an image (fer 0.42), in 33 ms against fer's 57 (medians).
-# A 480-px copy with min face 0.1 was tried and dropped: it missed every face of the 4-face frames
-# and of the 12 MP photo in benchmarks/. "high" searches a 1024-px copy, down to 32-px faces, for
-# group photos (82% found, 75 ms).
-# Photos get a border of 15% so close-ups are found (benchmarks/photos_e2e.py, close-ups set).
-PHOTO_PAD = 0.15
-SENSITIVITY = {
-    "low": DetectionSettings(min_neighbors=4, min_face=0.15, pad=PHOTO_PAD),
-    "medium": DetectionSettings(pad=PHOTO_PAD),
-    "high": DetectionSettings(scale_factor=1.15, min_face=0.03, min_face_px=32, detect_side=1024, pad=PHOTO_PAD),
-}
-
-
 class HaarCascade:
     """The cascade file, loaded once per concurrent user.
 

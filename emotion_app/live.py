@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -19,30 +18,19 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from emotion_app import environment
+from emotion_app.environment import ICE_SERVERS as ICE_ENV
 from emotion_app.exports import write_csv
 from emotion_app.faces import Box, DetectionSettings, Face
 from emotion_app.labels import EMOTIONS
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, is_unsure, to_predictions
+from emotion_app.profiles import WEBCAM
 from emotion_app.smoothing import FaceTracker, Track
 from emotion_app.texts import ERROR_NOTE
 
 log = logging.getLogger(__name__)
 
-# Detection on a 320-px copy: more faces found than fer's full-resolution settings (74% vs 69% on
-# cluttered scenes) in 40% of the time (benchmarks/detection.py), and only on every third frame.
-LIVE_SETTINGS = DetectionSettings(scale_factor=1.15, min_neighbors=2, min_face=0.08, detect_side=320)
-LIVE_SENSITIVITY = {
-    "low": replace(LIVE_SETTINGS, scale_factor=1.2, min_neighbors=4, min_face=0.15),
-    "medium": LIVE_SETTINGS,
-    "high": replace(LIVE_SETTINGS, scale_factor=1.1, min_face=0.05, min_face_px=32, detect_side=400),
-}
-ICE_ENV = "EMOTION_APP_ICE_SERVERS"
-# The webcam page's detector: Haar keeps up with the camera on 2 cores; MTCNN is a sidebar choice.
-LIVE_DETECTOR = "haar"
-# Full detections are this many frames apart (boxes tracked and re-classified in between): MTCNN
-# costs several Haar detections, so it runs less often to keep the video live.
-DETECT_EVERY = {"haar": 3, "mtcnn": 8, "haar+mtcnn": 4}
 # The CSV keeps a session's rows from its start up to this many (about 67 minutes of one face at
 # 25 fps, some 20 MB); past it the page says so. The chart needs only the recent rows.
 TIMELINE_ROWS = 100_000
@@ -72,8 +60,8 @@ class LiveOptions:
     mirror: bool = True
     show_probabilities: bool = False
     language: str = "en"
-    settings: DetectionSettings = LIVE_SETTINGS
-    detect_every: int = 3
+    settings: DetectionSettings = WEBCAM.settings
+    detect_every: int = WEBCAM.detect_every[WEBCAM.detector]
 
 
 class Timeline:
@@ -224,7 +212,7 @@ def ice_servers(environ: dict[str, str] | None = None) -> list[dict]:
     With none, browser and server connect through host candidates only, which works on localhost
     and a LAN with no internet; a public deployment needs a TURN server here (see README).
     """
-    raw = (environ if environ is not None else os.environ).get(ICE_ENV, "").strip()
+    raw = environment.read(ICE_ENV, environ=environ)
     if not raw:
         return []
     try:

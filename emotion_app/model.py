@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion_app import environment
 from emotion_app.labels import EMOTIONS, FACE_SHAPE
 from emotion_app.paths import MODELS
 from emotion_app.pool import Pool
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def default_model_path() -> Path:
     """``$EMOTION_APP_MODEL`` if set (to serve another trained model), else the shipped model."""
-    return Path(os.environ.get("EMOTION_APP_MODEL", DEFAULT_MODEL))
+    return Path(environment.read(environment.MODEL, str(DEFAULT_MODEL)))
 
 
 class ModelError(RuntimeError):
@@ -205,7 +206,7 @@ def load_model(path: str | Path | None = None, runtime: str | None = None, quant
     insist on one.
     """
     path = Path(path) if path is not None else default_model_path()
-    runtime = runtime or os.environ.get("EMOTION_APP_RUNTIME", "auto")
+    runtime = runtime or environment.read(environment.RUNTIME, "auto")
     if runtime not in RUNTIMES:  # a ModelError, so a mistyped $EMOTION_APP_RUNTIME is a page message
         raise ModelError(f"the model runtime (EMOTION_APP_RUNTIME) must be one of {RUNTIMES}, got {runtime!r}")
     if not path.is_file():

@@ -11,7 +11,6 @@ import numpy as np
 
 from emotion_app.faces import (
     DEFAULT_MARGIN,
-    SENSITIVITY,
     Box,
     DetectionSettings,
     Face,
@@ -23,18 +22,11 @@ from emotion_app.faces import (
 )
 from emotion_app.labels import EMOTIONS, FACE_SHAPE, VALENCE, Valence
 from emotion_app.model import LoadedModel, load_model
+from emotion_app.profiles import PHOTO
 
-# The photo page's detection at its default sensitivity (padded so close-ups are found).
-PHOTO_SETTINGS = SENSITIVITY["medium"]
-# The photo page's detector: see docs/PERFORMANCE.md's whole-photo table (benchmarks/photos_e2e.py).
-PHOTO_DETECTOR = "haar+mtcnn"
 # Levelling the eyes (MTCNN gives them) before cropping did not pay on any whole-photo set, tilted
 # heads included (docs/PERFORMANCE.md, benchmarks/photos_e2e.py), so it is off unless asked for.
 ALIGN = False
-# The photo page averages a face with its mirror image: on the int8 twin it raised accuracy on every
-# set measured (PublicTest +0.9 points, PrivateTest +0.6, the whole-photo sets +0.5 to +2.8;
-# docs/PERFORMANCE.md). The webcam page keeps one pass, for speed.
-FLIP = True
 # ...but only where the first pass is close: a face whose top two answers are MIRROR_BELOW or more
 # apart keeps its class with the mirror on 100% of PublicTest faces, so its second pass is skipped,
 # and PublicTest accuracy equals mirroring every face (0.6665 on the int8 twin). 0.5 was the
@@ -123,17 +115,17 @@ class EmotionPredictor:
     def __init__(
         self,
         model_path: str | Path | None = None,
-        detector: FaceDetector | str = PHOTO_DETECTOR,
+        detector: FaceDetector | str = PHOTO.detector,
         settings: DetectionSettings | None = None,
         align: bool = ALIGN,
         model: LoadedModel | None = None,
-        flip: bool = FLIP,
+        flip: bool = PHOTO.flip,
         quantized: bool = True,
         mirror_below: float = MIRROR_BELOW,
     ) -> None:
         self.model = model if model is not None else load_model(model_path, quantized=quantized)
         self.detector = make_detector(detector) if isinstance(detector, str) else detector
-        self.settings = settings or PHOTO_SETTINGS
+        self.settings = settings or PHOTO.settings
         self.align, self.flip, self.mirror_below = align, flip, mirror_below
 
     def warm_up(self) -> None:

@@ -15,7 +15,7 @@ import threading
 import streamlit as st
 
 from emotion_app.exports import output_name
-from emotion_app.faces import DETECTORS, SENSITIVITY, DetectionSettings, FaceDetectorError
+from emotion_app.faces import DETECTORS, DetectionSettings, FaceDetectorError
 from emotion_app.image_io import ImageError
 from emotion_app.labels import (
     EMOJI_CHAR,
@@ -33,7 +33,8 @@ from emotion_app.labels import (
 from emotion_app.memory import release_free_memory, start_trimming
 from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import ASSETS, COLORS, AssetError, Painter
-from emotion_app.predictor import FLIP, EmotionPredictor, FacePrediction
+from emotion_app.predictor import EmotionPredictor, FacePrediction
+from emotion_app.profiles import PHOTO
 from emotion_app.texts import PAGE, REASONS
 
 
@@ -106,7 +107,7 @@ def get_painter() -> Painter:
     return Painter()
 
 
-def load_resources(language: str, detector: str, flip: bool = FLIP) -> tuple[EmotionPredictor, Painter]:
+def load_resources(language: str, detector: str, flip: bool = PHOTO.flip) -> tuple[EmotionPredictor, Painter]:
     """The shared predictor and painter, or a clear error on the page and a stop."""
     start_trimming()  # once per server: what ended sessions freed goes back to the system
     try:
@@ -242,7 +243,7 @@ def sidebar_language() -> str:
 
 
 def sidebar_sensitivity(
-    language: str, levels: dict[str, DetectionSettings] = SENSITIVITY
+    language: str, levels: dict[str, DetectionSettings] = PHOTO.sensitivity
 ) -> DetectionSettings:
     names = dict(zip(levels, text(language, "sensitivity_levels").split("|"), strict=True))
     _restore("sensitivity", "medium")

@@ -65,14 +65,13 @@ def test_a_folder_becomes_a_row_per_face_with_errors_named_and_a_summary(folder,
 def test_the_command_line_gives_the_photo_pages_answers(tmp_path):
     """The same file through the page's own export and through the command line: the same rows."""
     from emotion_app.exports import FACE_FIELDS, rows_csv
-    from emotion_app.faces import SENSITIVITY
     from emotion_app.overlay import Painter
     from emotion_app.photo import analyze_photo, face_rows
-    from emotion_app.predictor import PHOTO_DETECTOR
+    from emotion_app.profiles import PHOTO
     from emotion_app.ui import get_predictor
 
     name = str(EXAMPLES / "collage.jpg")
-    page = analyze_photo(Path(name).read_bytes(), get_predictor(PHOTO_DETECTOR, True), Painter(), SENSITIVITY["medium"])
+    page = analyze_photo(Path(name).read_bytes(), get_predictor(PHOTO.detector, PHOTO.flip), Painter(), PHOTO.settings)
     page_rows = list(csv.DictReader(io.StringIO(rows_csv(face_rows([(name, page)])).decode())))
     out = tmp_path / "faces.csv"
     assert main(["analyze", name, "--out", str(out), "--workers", "1"]) == 0

@@ -288,21 +288,20 @@ def test_small_crops_are_enlarged_smoothly():
 def test_no_sensitivity_searches_faces_the_classifier_cannot_read():
     """"high" once searched 24-px faces, which score 0.570 on PublicTest against 0.672 at full size
     (benchmarks/face_size.py); 32 px scores 0.643."""
-    from emotion_app.faces import SENSITIVITY
-    from emotion_app.live import LIVE_SENSITIVITY
+    from emotion_app.profiles import PHOTO, WEBCAM
 
-    for levels in (SENSITIVITY, LIVE_SENSITIVITY):
+    for levels in (PHOTO.sensitivity, WEBCAM.sensitivity):
         assert all(settings.min_face_px >= 32 for settings in levels.values())
 
 
 def test_the_smallest_face_searched_is_found_in_a_large_frame(astronaut_bgr):
     """At 1280x720 the webcam's 320 px detection copy shrank a 72 px face to 18 px, under Haar's
     20 px window: "medium" claims faces from 8% of the short side (58 px), and now finds them."""
-    from emotion_app.live import LIVE_SETTINGS
+    from emotion_app.profiles import WEBCAM
 
     frame = np.full((720, 1280, 3), 200, np.uint8)
     frame[200:540, 500:840] = cv2.resize(astronaut_bgr, (340, 340), interpolation=cv2.INTER_AREA)  # face ~72 px
-    faces = HaarDetector().detect(frame, LIVE_SETTINGS)
+    faces = HaarDetector().detect(frame, WEBCAM.settings)
     assert len(faces) == 1 and 55 < faces[0].box[2] < 110
-    small, scale, _ = detection_copy(frame, LIVE_SETTINGS)
-    assert min_face_side(frame.shape, LIVE_SETTINGS, scale) >= DETECTOR_WINDOW
+    small, scale, _ = detection_copy(frame, WEBCAM.settings)
+    assert min_face_side(frame.shape, WEBCAM.settings, scale) >= DETECTOR_WINDOW

@@ -65,10 +65,11 @@ def test_unknown_detector_is_a_clear_error(random_model_path):
 
 
 def test_default_is_the_photo_configuration(random_model_path):
-    from emotion_app.predictor import ALIGN, PHOTO_DETECTOR, PHOTO_SETTINGS
+    from emotion_app.predictor import ALIGN
+    from emotion_app.profiles import PHOTO
 
     predictor = EmotionPredictor(random_model_path)
-    assert predictor.detector.name == PHOTO_DETECTOR and predictor.settings == PHOTO_SETTINGS
+    assert predictor.detector.name == PHOTO.detector and predictor.settings == PHOTO.settings
     assert predictor.align is ALIGN is False
 
 

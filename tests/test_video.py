@@ -172,12 +172,12 @@ def test_a_video_with_too_many_pixels_to_decode_is_refused_before_any_work(rando
 
 def test_the_detection_settings_reach_every_analysed_frame(clip):
     """The sensitivity slider changed photos but not videos: analyze_video never got the settings."""
-    from emotion_app.faces import SENSITIVITY
+    from emotion_app.profiles import PHOTO
 
     seen = []
     predictor = type("Spy", (), {"predict": lambda self, image, settings=None: seen.append(settings) or []})()
-    analyze_video(clip, predictor, Painter(), every=5, settings=SENSITIVITY["low"])
-    assert seen == [SENSITIVITY["low"]] * 4
+    analyze_video(clip, predictor, Painter(), every=5, settings=PHOTO.sensitivity["low"])
+    assert seen == [PHOTO.sensitivity["low"]] * 4
 
 
 def test_boxes_are_in_the_original_frames_pixels_with_its_size(random_predictor, astronaut_bgr_module, monkeypatch):
