@@ -28,17 +28,13 @@ Point = tuple[float, float]  # x, y in the image's pixels
 
 FACE_SIZE = FACE_SHAPE[0]
 log = logging.getLogger(__name__)
-# alt2 rather than OpenCV's "default" cascade (which fer uses): on cluttered 640x480 scenes it finds
-# as many faces with a sixth of the false boxes (0.07 vs 0.42-0.47 per image), and keeps finding
-# them at the coarse pyramid steps (1.3) that make detection fast (benchmarks/detection.py).
+# alt2 rather than OpenCV's "default" cascade (which fer uses): on cluttered scenes it finds as many
+# faces with far fewer false boxes, and keeps finding them at the coarse pyramid steps that make
+# detection fast (benchmarks/detection.py).
 DEFAULT_CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_alt2.xml"
-# Margin added on each side of the Haar box before cropping, as a fraction of its side. Chosen with
-# the model before this one, on PublicTest faces found again by Haar in a larger canvas
-# (benchmarks/crop_margin.py): 0.05 scored 0.678 there against 0.668 for the bare box, and it was the
-# best on the whole-photo sets (docs/EXPERIMENTS.md). With the shipped model the bare box scores
-# 0.668 against 0.663 (0.652 / 0.640 / 0.591 for 0.10 / 0.15 / 0.20), and on the whole photos it
-# reads two sets better and two worse by a photo or two (benchmarks/photos_tta.py, margin -0.05):
-# too close to call, so 0.05 stays.
+# Margin added on each side of the Haar box before cropping, as a fraction of its side: the margin
+# whose crops read PublicTest faces, found again by Haar, best (benchmarks/crop_margin.py); with the
+# shipped model the bare box is too close to call on whole photos (docs/EXPERIMENTS.md), so it stays.
 DEFAULT_MARGIN = 0.05
 
 
@@ -72,12 +68,11 @@ class DetectionSettings:
     scale_factor: float = 1.3
     min_neighbors: int = 2
     min_face: float = 0.06
-    # 800 rather than 640: the 12 MP, 5-face photo of benchmarks/photo.py loses 3 faces at 640 (its
-    # smallest are ~6% of the short side, where 1.3 pyramid steps are coarse), none at 800.
+    # The smallest copy that loses no face of benchmarks/photo.py's 12 MP group photo, whose
+    # smallest faces are where coarse pyramid steps miss them.
     detect_side: int = 800
-    # PublicTest faces shrunk to 40 px score 0.660 against 0.661 at full size, 0.646 at 32 and
-    # 0.619 at 24 (benchmarks/face_size.py, shipped model): smaller faces are found but read worse,
-    # so they are not searched for; "high" sensitivity goes down to 32 px, 1.4 points below full size.
+    # The smallest face the classifier reads about as well as a full-size one (benchmarks/face_size.py):
+    # smaller faces are found but read worse, so they are not searched for; "high" goes down to 32 px.
     min_face_px: int = 40
     # Border added around the detection copy, as a fraction of its longer side, so a face that fills
     # the photo (a cropped selfie, a profile picture) still has the context detectors need around
@@ -214,8 +209,8 @@ class HaarDetector:
 
 
 # MTCNN boxes run from the brows to the chin and are narrower than they are tall; on FER2013 faces
-# their longer side is 1.05x the 48-px frame (median of 1,283 PublicTest faces, benchmarks/framing.py),
-# so FER2013's framing is the box's longer side less 2.5% per side.
+# their longer side is a little larger than the 48-px frame (benchmarks/framing.py), so FER2013's
+# framing is the box's longer side less that much per side.
 MTCNN_MARGIN = -0.025
 # ONet's score below which a box is dropped (the package's own default is 0.8). 0.9 keeps every
 # face of benchmarks/photos_e2e.py's photo sets and drops most boxes on textures.
@@ -325,9 +320,8 @@ def crop_faces(
 
     A square that would spill over the image's edge (a close-up, a face at the side of a frame) is
     shrunk to what of it lies inside and moved to fit, rather than filled by replicating the border:
-    the smeared border is nothing FER2013 showed the model. Whole-photo close-ups go from 0.542 to
-    0.547, PublicTest faces made into close-ups from 0.674 to 0.678 (benchmarks/edge_crops.py). Only a
-    turned crop's corners may still be filled that way.
+    the smeared border is nothing FER2013 showed the model, and close-ups read better without it
+    (benchmarks/edge_crops.py). Only a turned crop's corners may still be filled that way.
     """
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
     angles = angles if angles is not None else [0.0] * len(boxes)

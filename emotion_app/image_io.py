@@ -54,8 +54,8 @@ def decode_photo(
     """``decode_image``, reduced while decoding to a longer side of at least ``max_side`` (not
     exactly: ``shrink`` finishes the job), and the size as uploaded (width, height, upright).
 
-    NOTE: decoding at full size first cost 1.75 GB for a 136 KB 16-bit 8000x7900 PNG and 0.7 GB for
-    a 50-megapixel JPEG; JPEG's own DCT scaling and an early integer reduction keep it far lower.
+    NOTE: decoding at full size first cost gigabytes for a small 16-bit 8000x7900 PNG; JPEG's own DCT
+    scaling and an early integer reduction keep it far lower (tests/test_photo.py bounds it).
     """
     if not data:
         raise ImageError("empty")
@@ -129,7 +129,7 @@ def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
 def _to_rgb(image: Image.Image) -> np.ndarray:
     if image.mode in WIDE_MODES:
         # 16-bit and float images: stretch their actual range to 8 bits rather than clip to white
-        # (float32, after the reduction: the float64 full-size copy was most of 1.75 GB).
+        # (float32, after the reduction: a float64 full-size copy was most of the memory it took).
         values = np.asarray(image).astype(np.float32)
         low, high = float(values.min()), float(values.max())
         scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)

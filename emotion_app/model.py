@@ -30,7 +30,8 @@ HOW_TO_GET = (
 RUNTIMES = ("auto", "litert", "litert-int8", "tensorflow")
 # Each LiteRT twin: its metadata key and the suffix that replaces ".keras". The float32 twin gives the
 # .keras file's outputs to 1e-4; the int8 one (full-integer quantised, `training.export --int8`) is
-# 4x faster per face and keeps the class of 97% or more of the PublicTest faces (benchmarks/classifier.py).
+# written only if it keeps the class of at least 97% of the PublicTest faces, and is faster on CPUs
+# with int8 dot products (benchmarks/classifier.py).
 TWINS = {"litert": ("tflite", ".tflite"), "litert-int8": ("tflite_int8", ".int8.tflite")}
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ class LiteRTInference:
             interpreter.set_tensor(face["index"], np.ascontiguousarray(faces, dtype=np.float32))
             interpreter.invoke()
             answers = interpreter.get_tensor(probabilities["index"]).astype(np.float32)
-        # NOTE: the int8 twin's softmax output is quantised to steps of 1/256, so its rows summed to
-        # 0.996 (happy 0.99609375 alone): renormalised, they are probabilities again.
+        # NOTE: the int8 twin's softmax output is quantised to steps of 1/256, so its rows did not
+        # quite sum to 1: renormalised, they are probabilities again.
         return answers / np.maximum(answers.sum(axis=1, keepdims=True), np.finfo(np.float32).tiny)
 
 

@@ -28,18 +28,14 @@ from emotion_app.profiles import PHOTO
 # heads included (docs/PERFORMANCE.md, benchmarks/photos_e2e.py), so it is off unless asked for.
 ALIGN = False
 # ...but only where the first pass is close: a face whose top two answers are MIRROR_BELOW or more
-# apart keeps its class with the mirror on 100% of PublicTest faces, so its second pass is skipped,
-# and PublicTest accuracy equals mirroring every face (0.6665 on the int8 twin). 0.5 was the
-# smallest such gap for the model before this one; for this one 0.4 also is, which would save a
-# second pass on 7% of faces. About half the faces get the second pass, so a face costs about 1.5
-# times one pass instead of twice (benchmarks/mirror_gate.py).
+# apart keeps its class with the mirror on every PublicTest face, so its second pass is skipped and
+# accuracy equals mirroring every face, at about half the second passes (benchmarks/mirror_gate.py).
 MIRROR_BELOW = 0.5
 # A face is unsure (shown as "sad?", given a neutral line instead of a question) when its top
 # probability leads the runner-up by less than UNSURE_MARGIN, or when its top emotion is negative
 # while "neutral" still has NEUTRAL_DOUBT or more: calm faces are what the model most often calls
-# angry or sad. Chosen on PublicTest (benchmarks/unsure.py; int8 twin, one pass): 7.9% of neutral
-# faces get a negative question (32.5% with no rule) against 9.6% for a plain 0.3 margin, which
-# would silence more truly negative faces (45% asked, against 53% with this rule).
+# angry or sad. Chosen on PublicTest (benchmarks/unsure.py): fewer neutral faces are asked a negative
+# question than with a plain margin, while more truly negative faces still are.
 UNSURE_MARGIN = 0.1
 NEUTRAL_DOUBT = 0.15
 NEGATIVE = np.array([VALENCE[e] is Valence.NEGATIVE for e in EMOTIONS])
@@ -104,10 +100,9 @@ class EmotionPredictor:
 
     With no arguments it is the photo page's configuration: Haar then MTCNN, and the faces it is
     unsure of averaged with their mirror image; the webcam page asks for Haar alone and one pass a
-    face. Both serve the int8 twin (``quantized``: 4.4x faster per face than the float32 twin with
-    int8 dot products, the class of 98.1% of PublicTest faces kept; ``quantized=False``
-    serves the float32 twin). ``align`` levels the eye line before cropping where the detector
-    gives eyes.
+    face. Both serve the int8 twin (``quantized``: faster on CPUs with int8 dot products,
+    benchmarks/classifier.py; ``quantized=False`` serves the float32 twin). ``align`` levels the eye
+    line before cropping where the detector gives eyes.
     One instance can be shared by many threads: the model is read-only and each detector keeps
     what is not thread-safe per thread.
     """
