@@ -98,7 +98,7 @@ for i, (name, _, read) in enumerate(files, start=1):
         ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
         continue
     try:
-        with ui.analysis_slot():
+        with ui.analysis_slots():
             result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)
         show_photo(i, name, result)
     except ImageError as error:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import emotion_app  # noqa: E402,F401  (before TensorFlow: see emotion_app/__init__.py)
 from benchmarks.common import FerPeer, astronaut_bgr, machine, make_frame, table  # noqa: E402
 from emotion_app import batch  # noqa: E402
+from emotion_app.pool import usable_cores  # noqa: E402
 
 
 def make_photos(directory: Path, count: int) -> list[str]:
@@ -138,7 +139,7 @@ def main() -> int:
     parser.add_argument("--video-seconds", type=float, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    workers = batch.default_workers()
+    workers = usable_cores()
     rows = []
     with tempfile.TemporaryDirectory() as directory:
         photos = make_photos(Path(directory), args.photos)
@@ -163,7 +164,7 @@ def main() -> int:
     # NOTE: one worker already uses every core here (LiteRT and OpenCV run threads), so the sizing
     # goes by the best rate this whole machine reached, per core.
     best = max(float(row[1]) for row in rows[:-1])
-    cores = batch.default_workers()
+    cores = usable_cores()
     needed = int(np.ceil(1_000_000 / 3600 / (best / cores)))
     print(f"\nA million photos in an hour is {1_000_000 / 3600:.0f} photos/s: at the best {best:.1f} photos/s of this "
           f"{cores}-core machine ({best / cores:.1f} a core), about {needed} cores, {int(np.ceil(needed / cores))} "

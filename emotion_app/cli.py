@@ -21,6 +21,7 @@ from pathlib import Path
 
 from emotion_app import batch
 from emotion_app.exports import rows_csv, spreadsheet_safe
+from emotion_app.pool import usable_cores
 
 FORMATS = (".csv", ".jsonl", ".parquet")
 
@@ -203,7 +204,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--detector", choices=DETECTORS, default=batch.Options.detector)
     run.add_argument("--sensitivity", choices=list(PHOTO.sensitivity), default=batch.Options.sensitivity)
     run.add_argument("--annotate", type=Path, help="write annotated copies here (photos PNG, videos MP4)")
-    run.add_argument("--workers", type=int, default=batch.default_workers(),
+    run.add_argument("--workers", type=int, default=usable_cores(),
                      help="processes (or, with --dask local, Dask workers); default: this machine's cores")
     run.add_argument("--dask", help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786) or 'local'")
     run.add_argument("--dask-timeout", default="10s", help=argparse.SUPPRESS)

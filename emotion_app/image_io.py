@@ -12,7 +12,7 @@ import warnings
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from emotion_app.texts import REASONS
 
@@ -80,14 +80,9 @@ def decode_photo(
                 image.load()
                 # reduced before it is turned upright: exif_transpose copies, and at full size that
                 # copy doubled the memory a large photo costs
-                orientation = image.getexif().get(0x0112, 1)
+                turn = EXIF_TURNS.get(image.getexif().get(0x0112, 1))
                 reduced = _reduced(image, max_side)
-                if orientation != 1:
-                    exif = reduced.getexif()
-                    exif[0x0112] = orientation
-                    reduced.info["exif"] = exif.tobytes()
-                    reduced = ImageOps.exif_transpose(reduced)
-                rgb = _to_rgb(reduced)
+                rgb = _to_rgb(reduced.transpose(turn) if turn is not None else reduced)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -111,6 +106,11 @@ def _reduction(size: tuple[int, int], max_side: int | None) -> int:
 
 
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
+# The EXIF orientation tag's values, as the transpose that shows the photo upright (as Pillow's
+# ImageOps.exif_transpose does, without its copy of the full-size image).
+EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
 
 
 def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:

@@ -19,7 +19,6 @@ import cv2
 import numpy as np
 
 from emotion_app import environment
-from emotion_app.environment import ICE_SERVERS as ICE_ENV
 from emotion_app.exports import write_csv
 from emotion_app.faces import Box, DetectionSettings, Face
 from emotion_app.labels import EMOTIONS
@@ -212,13 +211,14 @@ def ice_servers(environ: dict[str, str] | None = None) -> list[dict]:
     With none, browser and server connect through host candidates only, which works on localhost
     and a LAN with no internet; a public deployment needs a TURN server here (see README).
     """
-    raw = environment.read(ICE_ENV, environ=environ)
+    raw = environment.read(environment.ICE_SERVERS, environ=environ)
     if not raw:
         return []
     try:
         servers = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{ICE_ENV} is not valid JSON ({error})") from None
+        raise ValueError(f"{environment.ICE_SERVERS} is not valid JSON ({error})") from None
     if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
-        raise ValueError(f'{ICE_ENV} must be a JSON list of objects with "urls", e.g. [{{"urls": "stun:host:3478"}}]')
+        raise ValueError(f'{environment.ICE_SERVERS} must be a JSON list of objects with "urls", '
+                         'e.g. [{"urls": "stun:host:3478"}]')
     return servers

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import os
 import re
 import threading
 
@@ -33,6 +32,7 @@ from emotion_app.labels import (
 from emotion_app.memory import release_free_memory, start_trimming
 from emotion_app.model import LoadedModel, ModelError, load_model
 from emotion_app.overlay import ASSETS, COLORS, AssetError, Painter
+from emotion_app.pool import usable_cores
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 from emotion_app.profiles import PHOTO
 from emotion_app.texts import PAGE, REASONS
@@ -88,18 +88,13 @@ def get_predictor(detector: str, flip: bool) -> EmotionPredictor:
 
 @st.cache_resource(show_spinner=False)
 def analysis_slots() -> threading.BoundedSemaphore:
-    """As many photo analyses at once as the server has cores, whatever the number of sessions.
+    """``with ui.analysis_slots():`` around one photo's analysis: as many at once as the server has
+    cores, whatever the number of sessions.
 
     NOTE: each analysis holds a decoded photo (up to a few hundred MB for the largest accepted) and
     uses a core; more at once than cores finishes nothing sooner and multiplies the peak memory
     (benchmarks/load_photo.py --memory)."""
-    return threading.BoundedSemaphore(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                      else os.cpu_count() or 1)
-
-
-def analysis_slot() -> threading.BoundedSemaphore:
-    """``with ui.analysis_slot():`` around one photo's analysis."""
-    return analysis_slots()
+    return threading.BoundedSemaphore(usable_cores())
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,8 +113,6 @@ def load_resources(language: str, detector: str, flip: bool = PHOTO.flip) -> tup
         st.error(f"{text(language, 'asset_error')}\n\n{error}")
     st.stop()
     raise AssertionError("unreachable: st.stop() raises")
-
-
 
 
 def reason(error: ImageError, language: str) -> str:

@@ -353,7 +353,7 @@ def test_no_more_photos_are_analysed_at_once_than_the_server_has_cores(page, ast
     running, most, lock = [0], [0], threading.Lock()
 
     def work():
-        with ui.analysis_slot():
+        with ui.analysis_slots():
             with lock:
                 running[0] += 1
                 most[0] = max(most[0], running[0])
@@ -377,7 +377,7 @@ def test_no_more_photos_are_analysed_at_once_than_the_server_has_cores(page, ast
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(ui, "analysis_slot", Recorder)
+    monkeypatch.setattr(ui, "analysis_slots", Recorder)
     page.run()
     page.get("file_uploader")[0].set_value([("a.jpg", astronaut_jpeg, "image/jpeg")] * 2).run()
     assert not page.exception and len(taken) == 2  # the page analyses each photo inside a slot
