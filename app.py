@@ -8,8 +8,6 @@ Each page still runs alone (``streamlit run photo_detect_emotions.py`` or
 
 import streamlit as st
 
-import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
-
 pages = [
     st.Page("photo_detect_emotions.py", title="Photos", icon="🖼️", default=True, url_path="photos"),
     st.Page("webcam_detect_emotions.py", title="Webcam", icon="🎥", url_path="webcam"),

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import SHARED_DATA, FerPeer, table
+from common import SHARED_DATA, FerPeer, note, run_benchmark, table
 
 from training.data import load_fer2013_csv
 from training.inference import predict_probabilities
@@ -52,11 +52,11 @@ def main() -> None:
         results["fer 25.10.3 (mini-Xception, TFLite)"] = summarize(test.y, predictions)
     rows = [[name, f"{m['accuracy']:.4f}", f"{m['macro_recall']:.4f}", f"{m['macro_f1']:.4f}",
              f"{m['per_class']['disgust']['recall']:.3f}"] for name, m in results.items()]
-    print(f"FER2013 PrivateTest, {len(test)} faces\n")
-    print(table(["model", "accuracy", "macro recall", "macro F1", "disgust recall"], rows))
+    print(table(["model", "accuracy", "macro recall", "macro F1", "disgust recall"], rows,
+                f"FER2013 PrivateTest, {len(test)} faces"))
     if missing:
-        print(f"\nfer row left out: {missing}")
+        print("\n" + note(f"fer row left out: {missing}"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

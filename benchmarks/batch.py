@@ -15,19 +15,16 @@ decoded (so its video figure leaves out decoding and encoding, which ours includ
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+from common import FerPeer, astronaut_bgr, make_frame, note, run_benchmark, table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import emotion_app  # noqa: E402,F401  (before TensorFlow: see emotion_app/__init__.py)
-from benchmarks.common import FerPeer, astronaut_bgr, machine, make_frame, table  # noqa: E402
-from emotion_app import batch  # noqa: E402
-from emotion_app.pool import usable_cores  # noqa: E402
+from emotion_app import batch
+from emotion_app.pool import usable_cores
 
 
 def make_photos(directory: Path, count: int) -> list[str]:
@@ -157,20 +154,20 @@ def main() -> int:
                          f"{max(memory):.0f}"])
         fer_photo, fer_video = fer_rates(photos, frames, args.video_seconds)
     rows.append(["fer `detect_emotions` loop, 1 process", fer_photo, fer_video, "-"])
-    print(f"Batch analysis, {args.photos} photos (1280x720 and 1600x1600 JPEG, 1-4 faces) and a "
-          f"{args.video_seconds:.0f} s 640x480 25 fps video (every 2nd frame); mean of {args.repeats} passes "
-          f"after a warm-up; {machine()}\n")
-    print(table(["how", "photos/s", "video s/s", "peak RSS per worker (MB)"], rows))
+    print(table(["how", "photos/s", "video s/s", "peak RSS per worker (MB)"], rows,
+                f"Batch analysis, {args.photos} photos (1280x720 and 1600x1600 JPEG, 1-4 faces) and a "
+                f"{args.video_seconds:.0f} s 640x480 25 fps video (every 2nd frame); mean of {args.repeats} "
+                f"passes after a warm-up"))
     # NOTE: one worker already uses every core here (LiteRT and OpenCV run threads), so the sizing
     # goes by the best rate this whole machine reached, per core.
     best = max(float(row[1]) for row in rows[:-1])
     cores = usable_cores()
     needed = int(np.ceil(1_000_000 / 3600 / (best / cores)))
-    print(f"\nA million photos in an hour is {1_000_000 / 3600:.0f} photos/s: at the best {best:.1f} photos/s of this "
-          f"{cores}-core machine ({best / cores:.1f} a core), about {needed} cores, {int(np.ceil(needed / cores))} "
-          f"machines like this one.")
+    print("\n" + note(f"A million photos in an hour is {1_000_000 / 3600:.0f} photos/s: at the best {best:.1f} "
+                      f"photos/s of this {cores}-core machine ({best / cores:.1f} a core), about {needed} cores, "
+                      f"{int(np.ceil(needed / cores))} machines like this one."))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-from common import REPO, machine, table
+from common import REPO, run_benchmark, table
 
 CHILD = r"""
 import json, resource, time
@@ -56,10 +56,9 @@ def main() -> None:
             else:
                 rows.append([runtime, run, f"{r['import']:.2f}", f"{r['load']:.2f}", f"{r['first']:.2f}",
                              f"{r['total']:.2f}", f"{r['rss_mb']:.0f}"])
-    print(f"Cold start, new process each run; {machine()}\n")
     print(table(["runtime", "run", "imports s", "model + cascade s", "first prediction s", "total s", "peak RSS MB"],
-                rows))
+                rows, "Cold start, a new process each run"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -1,7 +1,12 @@
-"""Shared by the benchmark scripts: test frames, timing, markdown tables, the fer peer worker."""
+"""Shared by the benchmark scripts: test frames and photos, timing, tables saved for the report, the
+fer peer worker. Every benchmark imports this module first, which loads ``emotion_app`` (and with it
+the import-order guard of ``emotion_app/__init__.py``) before anything can load TensorFlow."""
 
 from __future__ import annotations
 
+import csv
+import datetime
+import hashlib
 import json
 import os
 import subprocess
@@ -14,9 +19,14 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+import emotion_app  # noqa: E402, F401  (the import-order guard, once for every benchmark)
+
 OUT = REPO / "benchmarks" / "out"
+RESULTS = REPO / "benchmarks" / "results"
 FER_PYTHON = Path(os.environ.get("FER_PYTHON", "/opt/fer-venv/bin/python"))
 SHARED_DATA = REPO.parent / "shared" / "data"
+PHOTOS = SHARED_DATA / "photos_dev"
+PHOTO_SETS = ("dev", "closeups", "small", "tilted")
 
 
 def astronaut_bgr() -> np.ndarray:
@@ -73,19 +83,59 @@ def summary(times: list[float]) -> tuple[float, float]:
     return float(np.median(times)), float(np.percentile(times, 95))
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
-INT8_DOT_PRODUCTS = {"avx512_vnni": "AVX-512 VNNI", "avx_vnni": "AVX-VNNI", "amx_int8": "AMX"}
+# What this run measured, for ``python -m benchmarks.report``: every table and note, in order.
+_measured: list[dict] = []
+
+
+def table(header: list[str], rows: list[list[str]], title: str = "") -> str:
+    """A markdown table (printed by the caller), kept with its title for the saved results."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    _measured.append({"title": title, "header": [str(h) for h in header], "rows": rows})
+    return (f"{title}\n\n" if title else "") + markdown_table(header, rows)
+
+
+def note(text: str) -> str:
+    """A sentence the run found out (kept under its tables in the report), returned for printing."""
+    _measured.append({"note": text})
+    return text
+
+
+def run_benchmark(main) -> None:
+    """Run a benchmark's ``main``; with BENCHMARK_SAVE=1 (what ``benchmarks.report --run`` sets) its
+    tables go to benchmarks/results/NAME.json with the command, date, CPU and model that made them."""
+    print(machine(), flush=True)
+    code = main()
+    if code or os.environ.get("BENCHMARK_SAVE") != "1":
+        sys.exit(code)
+    script = Path(sys.argv[0]).resolve()
+    name = os.environ.get("BENCHMARK_NAME") or script.stem
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    model = REPO / "models" / "emotion_cnn.keras"
+    result = {
+        "command": " ".join(["python", str(script.relative_to(REPO)), *sys.argv[1:]]),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
+        "measured": _measured,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"\nsaved {RESULTS.relative_to(REPO) / (name + '.json')}")
+
+
+INT8_DOT_PRODUCTS = {"avx512_vnni": "AVX-512 VNNI", "avx_vnni": "AVX-VNNI", "amx_int8": "AMX-INT8"}
+BF16 = {"avx512_bf16": "AVX-512 BF16", "amx_bf16": "AMX-BF16"}
 
 
 def machine() -> str:
-    """Cores, CPU model and whether it has int8 dot products: the int8 twin is 4-5x faster than float32
-    with them (AVX-512 VNNI, AVX-VNNI, AMX) and about as fast without (AVX2 alone), so a time a face
-    means little without it."""
+    """Cores, CPU model and its int8 and bfloat16 instructions: the int8 twin is several times faster
+    than float32 with int8 dot products and about as fast without (AVX2 alone), so a time a face means
+    little without them."""
     cpu, flags = "unknown CPU", set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -95,9 +145,64 @@ def machine() -> str:
                 flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    int8 = [name for flag, name in INT8_DOT_PRODUCTS.items() if flag in flags]
-    dots = ", ".join(int8) if int8 else ("no int8 dot products" if flags else "int8 dot products unknown")
-    return f"{os.cpu_count()} cores, {cpu} ({dots})"
+    if not flags:
+        return f"{os.cpu_count()} cores, {cpu} (instructions unknown)"
+    int8 = [name for flag, name in INT8_DOT_PRODUCTS.items() if flag in flags] or ["no int8 dot products"]
+    bf16 = [name for flag, name in BF16.items() if flag in flags] or ["no bfloat16"]
+    return f"{os.cpu_count()} cores, {cpu} ({', '.join(int8 + bf16)})"
+
+
+def load_dev(limit: int = 0) -> list[tuple[str, np.ndarray, str]]:
+    """The JAFFE photos of ../shared/data/photos_dev: (file, BGR image, label); ``limit``: every k-th."""
+    with open(PHOTOS / "labels.csv", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    if limit:  # every k-th photo, so every class is in a quick look
+        rows = rows[:: max(1, len(rows) // limit)][:limit]
+    return [(row["file"], cv2.imread(str(PHOTOS / row["file"])), row["label"]) for row in rows]
+
+
+def scenery() -> list[np.ndarray]:
+    """Ten 640x480 scikit-image sample photos: clutter to hide small faces in."""
+    from skimage import data
+    from skimage.util import img_as_ubyte
+
+    images = []
+    for name in ("astronaut", "brick", "camera", "chelsea", "coffee", "grass", "gravel", "rocket", "clock", "coins"):
+        image = img_as_ubyte(getattr(data, name)())
+        image = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+        images.append(cv2.resize(cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2BGR), (640, 480)))
+    return images
+
+
+def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
+    """The dev photos and three sets made from them with seeded generators: close-ups, small faces in a
+    scene, tilted heads (benchmarks/photos_e2e.py says what each is)."""
+    from emotion_app.faces import DetectionSettings, MtcnnDetector
+
+    rng, tilt_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
+    reference, settings = MtcnnDetector(), DetectionSettings(pad=0.2)
+    backgrounds = scenery()
+    closeups, small, tilted = [], [], []
+    for i, (name, image, label) in enumerate(dev):
+        faces = reference.detect(image, settings)
+        if faces:
+            x, y, w, h = faces[0].box
+            side = max(w, h) * rng.uniform(1.0, 1.15)
+            left, top = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
+            square = cv2.copyMakeBorder(image, 64, 64, 64, 64, cv2.BORDER_REPLICATE)
+            square = square[top + 64:top + 64 + int(side), left + 64:left + 64 + int(side)]
+            size = int(np.exp(rng.uniform(np.log(60), np.log(350))))
+            interpolation = cv2.INTER_AREA if size < side else cv2.INTER_CUBIC
+            closeups.append((name, cv2.resize(square, (size, size), interpolation=interpolation), label))
+        size = int(rng.integers(90, 161))
+        scene = np.full((480, 640, 3), 128, np.uint8) if i % 2 == 0 else backgrounds[i % len(backgrounds)].copy()
+        x, y = int(rng.integers(0, 640 - size)), int(rng.integers(0, 480 - size))
+        scene[y:y + size, x:x + size] = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+        small.append((name, scene, label))
+        angle = tilt_rng.uniform(10, 25) * tilt_rng.choice([-1, 1])
+        turn = cv2.getRotationMatrix2D((image.shape[1] / 2, image.shape[0] / 2), angle, 1.0)
+        tilted.append((name, cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE), label))
+    return {"dev": dev, "closeups": closeups, "small": small, "tilted": tilted}
 
 
 class FerPeer:

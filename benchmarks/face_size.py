@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from common import SHARED_DATA, machine, table
+from common import SHARED_DATA, run_benchmark, table
 
 from emotion_app.faces import FACE_SIZE
 from emotion_app.model import load_model
@@ -32,9 +32,9 @@ def main() -> None:
         back = np.stack([cv2.resize(s, (FACE_SIZE, FACE_SIZE), interpolation=enlarge) for s in small])
         predicted = model.probabilities(back[..., None]).argmax(axis=1)
         rows.append([str(side), f"{np.mean(predicted == faces.y):.4f}"])
-    print(f"PublicTest ({len(faces.y)} faces) shrunk to N px and resized back to {FACE_SIZE}; {machine()}\n")
-    print(table(["face side N (px)", "accuracy"], rows))
+    print(table(["face side N (px)", "accuracy"], rows,
+                f"PublicTest ({len(faces.y)} faces) shrunk to N px and resized back to {FACE_SIZE}"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

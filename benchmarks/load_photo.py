@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+from common import astronaut_bgr, run_benchmark, table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import astronaut_bgr, machine, table  # noqa: E402
-from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
 
 
 def heavy_photo(directory: Path) -> list[Path]:
@@ -155,7 +153,8 @@ def memory_table(stats: dict) -> str:
     after = [mb for t, mb in rss if t >= stats["closed"] + 60]
     row = [f"{before[-1]:.0f}" if before else "-", f"{max(during):.0f}" if during else "-",
            f"{np.mean(during):.0f}" if during else "-", f"{after[-1]:.0f}" if after else "-"]
-    return table(["RSS before (MB)", "peak while loaded", "mean while loaded", "a minute after closing"], [row])
+    return table(["RSS before (MB)", "peak while loaded", "mean while loaded", "a minute after closing"], [row],
+                 "Server memory, uploading a 386 KB PNG of 7999x7999 16-bit pixels in each session")
 
 
 def main() -> int:
@@ -168,13 +167,12 @@ def main() -> int:
     stats = asyncio.run(run(args.sessions, args.seconds, args.presenter_first, args.memory))
     latencies = np.array(stats["latencies"]) * 1000
     first = f", after one session idled {args.presenter_first:.0f} s on the page" if args.presenter_first else ""
-    print(f"{args.sessions} concurrent sessions for {args.seconds:.0f} s on the photo page{first}; {machine()}\n")
     row = [args.sessions, len(latencies), len(stats["errors"])]
     row += [f"{np.percentile(latencies, q):.0f}" for q in (50, 90, 99)] if len(latencies) else ["-"] * 3
-    print(table(["sessions", "uploads served", "errors", "p50 ms", "p90 ms", "p99 ms"], [row]))
+    print(table(["sessions", "uploads served", "errors", "p50 ms", "p90 ms", "p99 ms"], [row],
+                f"{args.sessions} concurrent sessions for {args.seconds:.0f} s on the photo page{first}"))
     if args.memory:
-        print("\nserver memory, uploading a 386 KB PNG of 7999x7999 16-bit pixels in each session:\n")
-        print(memory_table(stats))
+        print("\n" + memory_table(stats))
     print("\nslowest upload of each photo (ms): " + ", ".join(f"{name} {1000 * seconds:.0f}"
                                                           for name, seconds in sorted(stats["slowest"].items())))
     for error in stats["errors"][:10]:
@@ -183,4 +181,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

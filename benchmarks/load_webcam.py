@@ -17,17 +17,15 @@ import argparse
 import asyncio
 import csv
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+from common import astronaut_bgr, run_benchmark, table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import astronaut_bgr, machine, table  # noqa: E402
-from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server, write_y4m  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server, write_y4m
 
 
 def frame_rate(timeline_csv: str) -> tuple[float, float]:
@@ -108,13 +106,13 @@ def main() -> int:
                          f"{np.mean(fps):.1f}" if fps else "-",
                          f"{max(stats['gaps']):.2f}" if fps else "-", f"{time.monotonic() - started:.0f}"])
             errors += stats["errors"]
-    print(f"Live webcam sessions with a 25 fps fake camera, {args.seconds:.0f} s each; {machine()}\n")
     print(table(["sessions", "sessions that ran to the end", "errors", "frames analysed/s, each session",
-                 "mean", "longest gap (s)", "wall s"], rows))
+                 "mean", "longest gap (s)", "wall s"], rows,
+                f"Live webcam sessions with a 25 fps fake camera, {args.seconds:.0f} s each"))
     for error in errors[:10]:
         print(f"- {error}")
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

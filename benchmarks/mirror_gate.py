@@ -15,9 +15,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import SHARED_DATA, machine, table
+from common import SHARED_DATA, run_benchmark, table
 
-import emotion_app  # noqa: F401  (before TensorFlow: see emotion_app/__init__.py)
 from emotion_app.model import load_model
 from emotion_app.predictor import MIRROR_BELOW, EmotionPredictor, top_gap
 from training.data import load_fer2013_csv
@@ -67,13 +66,14 @@ def main() -> None:
     data = load_fer2013_csv(csv)
     splits = {split: data.split(split) for split in ("PublicTest", "PrivateTest")}
     models = [load_model(runtime="litert"), load_model(runtime="litert-int8")]
-    print(f"Mirror averaging below a gap between the top two answers; {machine()}\n")
     header = ["twin", "split", "mirrored", "accuracy", "faces mirrored", "class as mirroring all"]
-    print(table(header, [row for model in models for row in accuracy_rows(model, splits)]))
+    print(table(header, [row for model in models for row in accuracy_rows(model, splits)],
+                "Mirror averaging below a gap between the top two answers"))
     faces = splits["PublicTest"].x[np.random.default_rng(0).choice(len(splits["PublicTest"]), 600, replace=False)]
-    print("\nThe photo page's classification, one face a call (ms, mean / p95):\n")
-    print(table(["twin", "pass", "ms a face"], [row for model in models for row in timing_rows(model, faces)]))
+    print("\n" + table(["twin", "pass", "ms a face"], [row for model in models for row in timing_rows(model, faces)],
+                       "The photo page's classification through the predictor, 600 PublicTest faces one a call "
+                       "(ms, mean / p95)"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -24,9 +24,8 @@ import time
 
 import cv2
 import numpy as np
-from common import REPO, SHARED_DATA, machine, table
+from common import REPO, SHARED_DATA, note, run_benchmark, table
 
-import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.faces import Face, MtcnnDetector
 from emotion_app.mtcnn_lite import MtcnnLite
 from emotion_app.profiles import PHOTO
@@ -147,13 +146,12 @@ def main() -> None:
         ["LiteRT (emotion_app/mtcnn_lite.py)", len(photos), counts["lite"], f"{max(boxes, default=0):.0f}",
          f"{np.mean(boxes):.2f}", f"{max(eyes, default=0):.2f}", f"{np.mean(eyes):.3f}", *cells("lite")],
     ]
-    print(f"MTCNN, package vs LiteRT: {len(photos) - 2} JAFFE photos + 2 examples, photo page settings; "
-          f"{machine()}\n")
     print(table(["implementation", "images", "faces found", "box diff max px", "box diff mean px", "eye diff max px",
                  "eye diff mean px", "ms/image mean", "ms/image p95", "RSS after warm-up MB", "warm-up s",
-                 "start to ready s", "RSS after the examples MB", "TensorFlow imported"], rows))
-    print(f"\nfaces found by one only: {unpaired}" + (f" ({', '.join(mismatched)})" if mismatched else ""))
+                 "start to ready s", "RSS after the examples MB", "TensorFlow imported"], rows,
+                f"MTCNN, package vs LiteRT: {len(photos) - 2} JAFFE photos + 2 examples, photo page settings"))
+    print("\n" + note(f"Faces found by one only: {unpaired}" + (f" ({', '.join(mismatched)})." if mismatched else ".")))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -3,7 +3,8 @@
     python benchmarks/photos_e2e.py [--sets dev,closeups,small,tilted] [--limit N] [--model A.keras,B.keras]
                                     [--float32]
 
-``--model A.keras+B.keras`` scores the mean of the two models' answers (an ensemble), as one model.
+``--model A.keras,B.keras`` scores other models on the same detections (a candidate against the
+shipped one, before ``training.ship``).
 
 Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-only: the variants
 are written under benchmarks/out/, which git ignores, never into the project):
@@ -28,109 +29,40 @@ one run: compare rows, not machines.
 from __future__ import annotations
 
 import argparse
-import csv
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from common import OUT, SHARED_DATA, FerPeer, machine, table
+from common import OUT, PHOTO_SETS, PHOTOS, FerPeer, load_dev, make_variants, note, run_benchmark, table
 
-import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
-from emotion_app.faces import DetectionSettings, HaarDetector, MtcnnDetector
+from emotion_app.faces import HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
 from emotion_app.predictor import EmotionPredictor
-from emotion_app.profiles import PHOTO
-
-PHOTOS = SHARED_DATA / "photos_dev"
-SETS = ("dev", "closeups", "small", "tilted")
 
 
 @dataclass(frozen=True)
 class Row:
     name: str
     detectors: tuple[str, ...]  # the second runs only where the first found nothing
-    settings: DetectionSettings
     align: bool = False
     flip: bool = True  # the photo page's mirror averaging
 
 
 ROWS = (
-    Row("before: haar, no padding, one pass", ("haar",), replace(PHOTO.settings, pad=0.0), flip=False),
-    Row("haar", ("haar",), PHOTO.settings),
-    Row("mtcnn", ("mtcnn",), PHOTO.settings),
-    Row("mtcnn, eyes levelled", ("mtcnn",), PHOTO.settings, align=True),
-    Row("haar+mtcnn, one pass (no mirror)", ("haar", "mtcnn"), PHOTO.settings, flip=False),
-    Row("haar+mtcnn (photo default)", ("haar", "mtcnn"), PHOTO.settings),
-    Row("haar+mtcnn, eyes levelled", ("haar", "mtcnn"), PHOTO.settings, align=True),
+    Row("haar", ("haar",)),
+    Row("mtcnn", ("mtcnn",)),
+    Row("mtcnn, eyes levelled", ("mtcnn",), align=True),
+    Row("haar+mtcnn, one pass (no mirror)", ("haar", "mtcnn"), flip=False),
+    Row("haar+mtcnn (photo default)", ("haar", "mtcnn")),
+    Row("haar+mtcnn, eyes levelled", ("haar", "mtcnn"), align=True),
 )
 
 
-class Averaged:
-    """Several models as one: the mean of their probabilities (``--model A.keras+B.keras``)."""
-
-    def __init__(self, models: list) -> None:
-        self.models, self.path = models, models[0].path
-
-    def probabilities(self, faces: np.ndarray) -> np.ndarray:
-        return np.mean([model.probabilities(faces) for model in self.models], axis=0)
-
-
 def predictor_for(path: str | None, quantized: bool) -> EmotionPredictor:
-    if path is None or "+" not in path:
-        model = None if path else load_model(quantized=quantized)
-        return EmotionPredictor(path, detector="haar", model=model, quantized=quantized)
-    model = Averaged([load_model(part, quantized=quantized) for part in path.split("+")])
+    model = load_model(path, quantized=quantized)
     return EmotionPredictor(detector="haar", model=model, quantized=quantized)
-
-
-def load_dev(limit: int) -> list[tuple[str, np.ndarray, str]]:
-    with open(PHOTOS / "labels.csv", newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    if limit:  # every k-th photo, so every class is in a quick look
-        rows = rows[:: max(1, len(rows) // limit)][:limit]
-    return [(row["file"], cv2.imread(str(PHOTOS / row["file"])), row["label"]) for row in rows]
-
-
-def scenery() -> list[np.ndarray]:
-    from skimage import data
-    from skimage.util import img_as_ubyte
-
-    images = []
-    for name in ("astronaut", "brick", "camera", "chelsea", "coffee", "grass", "gravel", "rocket", "clock", "coins"):
-        image = img_as_ubyte(getattr(data, name)())
-        image = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-        images.append(cv2.resize(cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2BGR), (640, 480)))
-    return images
-
-
-def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
-    """The close-up and small-face sets, made from each dev photo with a seeded generator."""
-    rng, tilt_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
-    reference, settings = MtcnnDetector(), DetectionSettings(pad=0.2)
-    backgrounds = scenery()
-    closeups, small, tilted = [], [], []
-    for i, (name, image, label) in enumerate(dev):
-        faces = reference.detect(image, settings)
-        if faces:
-            x, y, w, h = faces[0].box
-            side = max(w, h) * rng.uniform(1.0, 1.15)
-            left, top = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
-            square = cv2.copyMakeBorder(image, 64, 64, 64, 64, cv2.BORDER_REPLICATE)
-            square = square[top + 64:top + 64 + int(side), left + 64:left + 64 + int(side)]
-            size = int(np.exp(rng.uniform(np.log(60), np.log(350))))
-            interpolation = cv2.INTER_AREA if size < side else cv2.INTER_CUBIC
-            closeups.append((name, cv2.resize(square, (size, size), interpolation=interpolation), label))
-        size = int(rng.integers(90, 161))
-        scene = np.full((480, 640, 3), 128, np.uint8) if i % 2 == 0 else backgrounds[i % len(backgrounds)].copy()
-        x, y = int(rng.integers(0, 640 - size)), int(rng.integers(0, 480 - size))
-        scene[y:y + size, x:x + size] = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-        small.append((name, scene, label))
-        angle = tilt_rng.uniform(10, 25) * tilt_rng.choice([-1, 1])
-        turn = cv2.getRotationMatrix2D((image.shape[1] / 2, image.shape[0] / 2), angle, 1.0)
-        tilted.append((name, cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE), label))
-    return {"dev": dev, "closeups": closeups, "small": small, "tilted": tilted}
 
 
 def timed(function):
@@ -144,17 +76,14 @@ def detect_all(photos: list, detectors: dict) -> dict:
     found_by = {}
     for key, detector in detectors.items():
         for i, (_, image, _) in enumerate(photos):
-            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO.settings))
-    padless = replace(PHOTO.settings, pad=0.0)
-    for i, (_, image, _) in enumerate(photos):
-        found_by["haar-nopad", i] = timed(lambda im=image: detectors["haar"].detect(im, padless))
+            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im))
     return found_by
 
 
 def evaluate(photos: list, predictor: EmotionPredictor, found_by: dict, rows=ROWS, label: str = "") -> list[list[str]]:
     scored = []
     for row in rows:
-        keys = ["haar-nopad" if row.settings.pad == 0 and d == "haar" else d for d in row.detectors]
+        keys = row.detectors
         predicted, times = [], []
         for i, (_, image, _) in enumerate(photos):
             faces, ms = found_by[keys[0], i]
@@ -197,12 +126,11 @@ def fer_rows(name: str, photos: list, directory) -> list[str] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--sets", default=",".join(PHOTO_SETS))
     parser.add_argument("--limit", type=int, default=0, help="only the first N photos (a quick look)")
     parser.add_argument("--model", default=None,
                         help="other .keras models, comma-separated (default: the shipped one); each is scored on "
-                             "the same detections, and with more than one only the photo default's rows are kept; "
-                             "A.keras+B.keras averages the two models' answers")
+                             "the same detections, and with more than one only the photo default's rows are kept")
     parser.add_argument("--float32", action="store_true",
                         help="classify with each model's float32 twin instead of the int8 twin the pages serve")
     args = parser.parse_args()
@@ -218,7 +146,8 @@ def main() -> None:
     why_no_fer = FerPeer.available() if len(paths) == 1 else "not run when comparing models"
     header = ["detector", "faces found", "accuracy", *EMOTIONS, "ms per photo (mean / p95)"]
     names = ", ".join(p.model.path.name if path is None else path for p, path in zip(predictors, paths, strict=True))
-    print(f"Whole photos, largest face per photo, no face = wrong; model {names}; {machine()}")
+    print("Whole photos, largest face per photo, no face = wrong")
+    print(note(f"Model {names}, {'float32' if args.float32 else 'int8'} twin."))
     for name in args.sets.split(","):
         photos = sets[name]
         found_by = detect_all(photos, detectors)
@@ -227,11 +156,10 @@ def main() -> None:
             table_rows += evaluate(photos, predictor, found_by, rows, f"{path}: " if len(paths) > 1 else "")
         fer = None if why_no_fer else fer_rows("fer 25.10.3 (detect_emotions)", photos, OUT / "photos_e2e" / name)
         table_rows += [fer] if fer else []
-        print(f"\n### {name}: {len(photos)} photos\n")
-        print(table(header, table_rows))
+        print("\n" + table(header, table_rows, f"{name}: {len(photos)} photos") + "\n")
     if why_no_fer:
-        print(f"\nfer left out: {why_no_fer}")
+        print(note(f"fer left out: {why_no_fer}"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

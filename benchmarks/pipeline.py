@@ -25,9 +25,8 @@ import time
 
 import cv2
 import numpy as np
-from common import OUT, FerPeer, machine, save_frames, table, time_calls
+from common import OUT, FerPeer, note, run_benchmark, save_frames, table, time_calls
 
-import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.live import LiveAnalyzer, LiveOptions
 from emotion_app.model import load_model
 from emotion_app.overlay import Painter
@@ -104,17 +103,16 @@ def main() -> None:
         header += ["fer ms (mean / p95)", "fps", "fer faces found", "speed-up photo"]
         header += [f"speed-up live {detector}" for detector in LIVE_PATHS]
         peer.close()
-    print(f"Pipeline per frame, {args.rounds} alternating rounds x {args.repeats} calls; {machine()}\n")
-    print(table(header, rows))
+    print(table(header, rows, f"Pipeline per frame, {args.rounds} alternating rounds x {args.repeats} calls"))
     if args.seconds > 0:
         frame = cv2.imread(str(frames["640x480, 1 face"]))
         sustained = [[f"live {d}", f"{sustained_fps(live_analyzer(predictors, painter, d), frame, args.seconds):.0f}"]
                      for d in LIVE_PATHS]
-        print(f"\nFake camera, 640x480 one face, {args.seconds:.0f} s per path without pause\n")
-        print(table(["path", "frames per second sustained"], sustained))
+        print("\n" + table(["path", "frames per second sustained"], sustained,
+                           f"Fake camera, 640x480 one face, {args.seconds:.0f} s per path without pause"))
     if missing:
-        print(f"\nfer columns left out: {missing}")
+        print("\n" + note(f"fer columns left out: {missing}"))
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from common import SHARED_DATA, table
+from common import PHOTOS, SHARED_DATA, load_dev, note, run_benchmark, table
 
-import emotion_app  # noqa: F401  (before TensorFlow/mtcnn: see emotion_app/__init__.py)
 from emotion_app.labels import EMOTIONS, VALENCE, Valence
 from emotion_app.model import load_model
 from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor, is_unsure
@@ -40,8 +39,6 @@ def shares(probabilities: np.ndarray, labels: np.ndarray, rule: tuple[float, flo
 
 def photo_probabilities(model) -> tuple[np.ndarray, np.ndarray] | None:
     """The largest face of each JAFFE photo through the photo page's default pipeline."""
-    from photos_e2e import PHOTOS, load_dev
-
     if not (PHOTOS / "labels.csv").is_file():
         return None
     predictor = EmotionPredictor(model=model)
@@ -74,10 +71,9 @@ def main() -> None:
         row = [f"{rule[0]:.2f}", ("-" if rule[1] > 1 else f"{rule[1]:.2f}") + (" (shipped)" if rule == shipped else ""),
                *shares(public_p, public.y, rule)]
         rows.append(row + (shares(*photos, rule) if photos is not None else []))
-    print(f"Negative follow-up questions by unsure rule; model {model.path.name} ({model.runtime})\n")
-    print(table(header, rows))
-    print(f"\nPrivateTest with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) and with none: "
-          "neutral faces asked a negative question, truly negative faces asked one, faces unsure\n")
+    print(note(f"Model {model.path.name} ({model.runtime})") + "\n")
+    print(table(header, rows, "Negative follow-up questions by unsure rule, on PublicTest (where the rule is chosen)"
+                + (" and the JAFFE photos" if photos is not None else "")) + "\n")
     photos = EmotionPredictor(detector="haar", model=model)
     passes = {"webcam (one pass)": model.probabilities,
               "photos (mirror image averaged where unsure)": photos.probabilities}
@@ -86,7 +82,9 @@ def main() -> None:
         private_p = np.concatenate([classify(b) for b in np.array_split(private.x, 32)])
         for label, rule in (("shipped", shipped), ("none", (0.0, 1.1))):
             private_rows.append([name, label, *shares(private_p, private.y, rule)])
-    print(table(["classifier", "rule", "neutral asked", "negative asked", "unsure"], private_rows))
+    print(table(["classifier", "rule", "neutral asked", "negative asked", "unsure"], private_rows,
+                f"PrivateTest (the test set) with the shipped rule (margin {UNSURE_MARGIN}, doubt {NEUTRAL_DOUBT}) "
+                "and with none"))
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

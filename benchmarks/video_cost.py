@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import emotion_app  # noqa: E402,F401  (before TensorFlow: see emotion_app/__init__.py)
-from benchmarks.common import astronaut_bgr, machine, table  # noqa: E402
+from common import astronaut_bgr, run_benchmark, table
 
 
 def make_clip(path: Path, fps: int, seconds: float) -> bytes:
@@ -70,12 +66,12 @@ def main() -> int:
             rows.append([f"{fps} fps, {int(fps * args.seconds)} frames", f"{np.mean(times):.2f}", f"{max(times):.2f}",
                          f"{result.analysed} (every {result.every})", f"{result.frames // result.shown_every}",
                          f"{max(0.0, grew):.0f}"])
-    print(f"A {args.seconds:.0f} s 1280x720 video of one face at each frame rate, every 2nd frame asked; mean of "
-          f"{args.repeats} runs; {machine()}\n")
     print(table(["video", "s of work per video s (mean)", "worst", "frames analysed", "frames kept",
-                 "peak RSS added (MB)"], rows))
+                 "peak RSS added (MB)"], rows,
+                f"A {args.seconds:.0f} s 1280x720 video of one face at each frame rate, every 2nd frame asked; "
+                f"mean of {args.repeats} runs"))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_benchmark(main)

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import emotion_app  # noqa: E402, F401  (before TensorFlow: see emotion_app/__init__.py)
 from emotion_app.model import sha256_file  # noqa: E402
 from emotion_app.mtcnn_lite import MTCNN_DIR, RECORD, WEIGHTS, installed_version, wheel_weights  # noqa: E402
 
