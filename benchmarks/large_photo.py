@@ -1,6 +1,6 @@
 """A 12-megapixel photo with 5 faces, end to end as the photo page runs it (decode to PNG out).
 
-    python benchmarks/photo.py [--repeats 5]
+    python benchmarks/large_photo.py [--repeats 5]
 """
 
 from __future__ import annotations

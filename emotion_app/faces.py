@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 # detection fast (benchmarks/detection.py).
 DEFAULT_CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_alt2.xml"
 # Margin added on each side of the Haar box before cropping, as a fraction of its side: the margin
-# whose crops read PublicTest faces, found again by Haar, best (benchmarks/crop_margin.py); with the
-# shipped model the bare box is too close to call on whole photos (docs/EXPERIMENTS.md), so it stays.
+# whose crops read PublicTest faces, found again by Haar, best; on whole photos the bare box is too
+# close to call, so it stays (docs/EXPERIMENTS.md, "Crop margin around the detector's box?").
 DEFAULT_MARGIN = 0.05
 
 
@@ -68,7 +68,7 @@ class DetectionSettings:
     scale_factor: float = 1.3
     min_neighbors: int = 2
     min_face: float = 0.06
-    # The smallest copy that loses no face of benchmarks/photo.py's 12 MP group photo, whose
+    # The smallest copy that loses no face of benchmarks/large_photo.py's 12 MP group photo, whose
     # smallest faces are where coarse pyramid steps miss them.
     detect_side: int = 800
     # The smallest face the classifier reads about as well as a full-size one (benchmarks/face_size.py):
@@ -209,8 +209,8 @@ class HaarDetector:
 
 
 # MTCNN boxes run from the brows to the chin and are narrower than they are tall; on FER2013 faces
-# their longer side is a little larger than the 48-px frame (benchmarks/framing.py), so FER2013's
-# framing is the box's longer side less that much per side.
+# their longer side is a little larger than the 48-px frame (docs/EXPERIMENTS.md, "Frame each face by
+# its eyes"), so FER2013's framing is the box's longer side less that much per side.
 MTCNN_MARGIN = -0.025
 # ONet's score below which a box is dropped (the package's own default is 0.8). 0.9 keeps every
 # face of benchmarks/photos_e2e.py's photo sets and drops most boxes on textures.
@@ -321,7 +321,8 @@ def crop_faces(
     A square that would spill over the image's edge (a close-up, a face at the side of a frame) is
     shrunk to what of it lies inside and moved to fit, rather than filled by replicating the border:
     the smeared border is nothing FER2013 showed the model, and close-ups read better without it
-    (benchmarks/edge_crops.py). Only a turned crop's corners may still be filled that way.
+    (docs/EXPERIMENTS.md, "A crop past the photo's edge"). Only a turned crop's corners may still be
+    filled that way.
     """
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
     angles = angles if angles is not None else [0.0] * len(boxes)

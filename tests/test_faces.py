@@ -110,7 +110,7 @@ def test_crops_are_square_48px_even_at_the_edges():
 
 def test_a_crop_reaching_the_edge_stays_inside_the_image():
     """A close-up's square once spilled over the photo and was filled by smearing its border: 7 of
-    48 rows and columns of stripes, which no FER2013 face has (benchmarks/edge_crops.py)."""
+    48 rows and columns of stripes, which no FER2013 face has (docs/EXPERIMENTS.md)."""
     edged = np.zeros((100, 120), np.uint8)
     edged[0, :], edged[:, 0] = 255, 255  # a bright top row and left column
     corner = crop_faces(edged, [(0, 0, 40, 40)], margin=0.25)[0, :, :, 0]  # 10 px of its 60 lie outside
