@@ -49,7 +49,7 @@ def random_model_path(tmp_path_factory) -> Path:
     import keras
 
     from training.metadata import write_metadata
-    from training.model import build_model
+    from training.network import build_model
 
     keras.utils.set_random_seed(0)
     path = tmp_path_factory.mktemp("model") / "emotion_cnn.keras"

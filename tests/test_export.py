@@ -40,7 +40,7 @@ def test_twin_is_paired_with_the_exact_keras_file(model_with_twin):
 def test_a_twin_of_another_model_is_refused(model_with_twin, tmp_path):
     import keras
 
-    from training.model import build_model
+    from training.network import build_model
 
     keras.utils.set_random_seed(7)
     other = tmp_path / "other.keras"

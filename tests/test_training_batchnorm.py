@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from training.batchnorm import BatchNormEstimator, clean_sample, reestimate_batch_norm
-from training.model import build_model
+from training.batchnorm import BatchNormEstimator, clean_sample
+from training.network import build_model
 
 
 def _faces(n=64, seed=0):
@@ -27,7 +27,7 @@ def test_statistics_are_those_of_the_faces_and_independent_of_the_old_ones():
     model = build_model((8, 16, 32), dense_units=16)
     faces = _faces()
     _scramble_statistics(model, 1)
-    reestimate_batch_norm(model, faces, batch_size=24)
+    BatchNormEstimator(model, faces, batch_size=24)()
     first = model.get_layer("bn1_1")
     inputs = np.asarray(keras.Model(model.input, first.input)(faces, training=False))
     _, _, mean, variance = first.get_weights()
@@ -39,7 +39,7 @@ def test_statistics_are_those_of_the_faces_and_independent_of_the_old_ones():
 
     settled = [w.copy() for w in model.get_weights()]
     _scramble_statistics(model, 2)
-    reestimate_batch_norm(model, faces)
+    BatchNormEstimator(model, faces)()
     assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(settled, model.get_weights(), strict=True))
 
 
@@ -57,7 +57,7 @@ def test_an_estimator_called_again_follows_the_new_weights():
     _scramble_statistics(model, 4)
     estimate()
     again = [w.copy() for w in model.get_weights()]
-    reestimate_batch_norm(model, faces)  # a fresh estimator on the same weights
+    BatchNormEstimator(model, faces)()  # a fresh estimator on the same weights
     assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(again, model.get_weights(), strict=True))
     bn = model.get_layer("bn2_1")
     inputs = np.asarray(keras.Model(model.input, bn.input)(faces, training=False))
@@ -70,7 +70,7 @@ def test_learned_weights_are_untouched():
     keras.utils.set_random_seed(0)
     model = build_model((8, 16, 32), dense_units=16)
     before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
-    reestimate_batch_norm(model, _faces())
+    BatchNormEstimator(model, _faces())()
     for layer in model.layers:
         kept = before[layer.name][:2] if isinstance(layer, keras.layers.BatchNormalization) else before[layer.name]
         assert all(np.array_equal(a, b) for a, b in zip(kept, layer.get_weights()[: len(kept)], strict=True))
@@ -83,7 +83,7 @@ def test_a_branching_model_is_refused():
     merged = keras.layers.Add()([keras.layers.Dense(4)(inputs), inputs])
     model = keras.Model(inputs, keras.layers.BatchNormalization()(merged))
     with pytest.raises(ValueError, match="not a plain chain"):
-        reestimate_batch_norm(model, np.zeros((8, 4), dtype="float32"))
+        BatchNormEstimator(model, np.zeros((8, 4), dtype="float32"))
 
 
 def test_clean_sample_is_a_fixed_subset():

@@ -1,10 +1,8 @@
-import json
-
 import numpy as np
 import pytest
 
-from training.model import build_model
-from training.widen import main, widen_model
+from training.network import build_model
+from training.widen import widen_model
 
 
 def _trained_looking_model(widths=(8, 16, 32)):
@@ -40,24 +38,6 @@ def test_copies_of_a_channel_get_different_outgoing_weights():
     assert all(not np.allclose(conv2[:, :, i], conv2[:, :, j]) for i, j in twins)  # ...but can drift apart
 
 
-def test_narrowing_is_refused(tmp_path, capsys):
-    model = _trained_looking_model()
+def test_narrowing_is_refused():
     with pytest.raises(ValueError, match="cannot narrow"):
-        widen_model(model, (4, 16, 32))
-    path = tmp_path / "m.keras"
-    model.save(path)
-    assert main(["--from", str(path), "--widths", "4,16,32", "--out", str(tmp_path / "w.keras")]) == 2
-    assert "cannot narrow" in capsys.readouterr().err
-
-
-def test_cli_keeps_the_lineage(tmp_path):
-    from training.metadata import write_metadata
-
-    path = tmp_path / "m.keras"
-    _trained_looking_model().save(path)
-    write_metadata(path, training={"total_epochs": 90, "calibration_bias": [0.1] * 7})
-    out = tmp_path / "wide" / "w.keras"
-    assert main(["--from", str(path), "--widths", "8,24,32", "--out", str(out)]) == 0
-    training = json.loads(out.with_suffix(".json").read_text())["training"]
-    assert training["total_epochs"] == 90 and training["widths"] == [8, 24, 32]
-    assert training["calibration_bias"] == [0.1] * 7  # still folded in: --init-from removes it
+        widen_model(_trained_looking_model(), (4, 16, 32))

@@ -7,22 +7,6 @@ from keras import layers
 
 from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
-INPUT_SHAPE = FACE_SHAPE
-
-
-def parse_widths(text: str) -> tuple[int, int, int]:
-    """``--widths 40,80,160`` to the conv widths of the three blocks (an argparse ``type``)."""
-    import argparse
-
-    try:
-        widths = tuple(int(w) for w in text.split(","))
-    except ValueError:
-        widths = ()
-    if len(widths) != 3 or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"takes three comma-separated positive integers, not {text!r}")
-    return widths
-
-
 # ``--precision``: the Keras dtype policy each name trains under. "bfloat16" computes in bfloat16
 # and keeps float32 weights, so a bfloat16 run saves the same float32 model a float32 run does.
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -49,7 +33,7 @@ def build_model(
     float32 so the loss never sees bfloat16 probabilities.
     """
     dtype = PRECISIONS[precision]
-    inputs = keras.Input(shape=INPUT_SHAPE, name="face")
+    inputs = keras.Input(shape=FACE_SHAPE, name="face")
     x = layers.Rescaling(1.0 / 255, name="rescale", dtype=dtype)(inputs)
     for block, width in enumerate(widths, start=1):
         for conv in (1, 2):
@@ -123,92 +107,38 @@ class RandomNoise(PerImageRandom):
         return {**super().get_config(), "max_stddev": self.max_stddev}
 
 
-@keras.saving.register_keras_serializable("emotion_training")
-class Sometimes(PerImageRandom):
-    """Applies a chain of augmentation layers to each image with probability ``rate`` and leaves the
-    rest untouched, so a share of every batch stays the clean faces the served model must read."""
-
-    def __init__(self, inner: list[layers.Layer], rate: float = 0.5, seed: int | None = None, **kwargs) -> None:
-        super().__init__(seed, **kwargs)
-        self.inner, self.rate = list(inner), rate
-
-    def build(self, input_shape) -> None:
-        for layer in self.inner:  # the chain keeps each image's shape
-            layer.build(input_shape)
-        super().build(input_shape)
-
-    def augment(self, images):
-        changed = images
-        for layer in self.inner:
-            changed = layer(changed, training=True)
-        return keras.ops.where(self.strength(images, 0.0, 1.0) < self.rate, changed, images)
-
-    def get_config(self) -> dict:
-        inner = [keras.saving.serialize_keras_object(layer) for layer in self.inner]
-        return {**super().get_config(), "inner": inner, "rate": self.rate}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        inner = [keras.saving.deserialize_keras_object(layer) for layer in config.pop("inner")]
-        return cls(inner, **config)
-
-
-# The two augmentation settings (``--augment``). "fer" is the one the shipped model's cycles trained
-# with. "real" widens it towards what whole photos and webcams hand the classifier after detection:
-# framing from 0.8x to 1.3x the face (RandomZoom's negative factor zooms in), heads tilted up to
-# +-20 degrees (0.055 of a turn), and photometric changes FER2013's curated crops rarely show:
-# exposure, contrast, gamma, focus blur and sensor noise.
-AUGMENTATIONS = {
-    "fer": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": False},
-    "real": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": True},
-    # "real" split in two, for the one-epoch ablation (training/recipe.py "ablation-*")
-    "real-geometry": {"translate": 0.1, "rotate": 0.055, "zoom": (-0.2, 0.3), "photometric": False},
-    "real-photometric": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": True},
-    # the photometric half on half of the faces only (each face all five changes or none)
-    "real-photometric-half": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": 0.5},
-    # the photometric half half as strong again (``light``: brightness, contrast, gamma and noise
-    # ranges x1.5; blur stays): more of the changes read whole photos worse (docs/EXPERIMENTS.md)
-    "real-photometric-strong": {"translate": 0.1, "rotate": 0.04, "zoom": (-0.1, 0.1), "photometric": True,
-                                "light": 1.5},
-}
-
-
-def augmentation_layers(seed: int, kind: str = "fer", erase: bool = True) -> dict[str, layers.Layer]:
-    """Each part of an augmentation setting by name, in the order they apply (their seeds fixed, so
-    a part is the same alone as in the chain: benchmarks/augment_parts.py applies them one by one)."""
-    setting = AUGMENTATIONS[kind]
-    translate, zoom = setting["translate"], setting["zoom"]
-    parts = {
-        "flip": layers.RandomFlip("horizontal", seed=seed),
-        "shift": layers.RandomTranslation(translate, translate, fill_mode="reflect", seed=seed + 1),
-        "tilt": layers.RandomRotation(setting["rotate"], fill_mode="reflect", seed=seed + 2),
-        "framing": layers.RandomZoom(zoom, zoom, fill_mode="reflect", seed=seed + 3),
-    }
-    photometric, light = {}, setting.get("light", 1.0)
-    if setting["photometric"]:
-        photometric = {
-            "brightness": layers.RandomBrightness(0.15 * light, value_range=(0, 255), seed=seed + 5),
-            "contrast": layers.RandomContrast(0.3 * light, value_range=(0, 255), seed=seed + 6),
-            "gamma": RandomGamma(0.4 * light, seed=seed + 7),
-            "blur": layers.RandomGaussianBlur(factor=1.0, kernel_size=3, sigma=(0.1, 1.0), value_range=(0, 255),
-                                              seed=seed + 8),
-            "noise": RandomNoise(6.0 * light, seed=seed + 9),
-        }
-    if setting["photometric"] is True:
-        parts |= photometric
-    elif photometric:
-        parts["photometric"] = Sometimes(list(photometric.values()), setting["photometric"], seed=seed + 10)
-    if erase:
-        parts["erase"] = layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255),
-                                              seed=seed + 4)
-    return parts
+# What a stage may name as its ``augment``. Both move and mirror the face as FER2013's crops vary.
+# "real-photometric" also changes what FER2013's curated crops rarely show and whole photos and
+# webcams hand the classifier after detection: exposure, contrast, gamma, focus blur and sensor
+# noise. Why these and not more (wider framing, stronger or rarer changes): docs/EXPERIMENTS.md.
+AUGMENTATIONS = ("fer", "real-photometric")
 
 
 def build_augmentation(seed: int, kind: str = "fer", erase: bool = True) -> keras.Sequential:
-    """Random flip, shift, rotation, zoom (and for "real", photometric changes), plus erasing;
-    identity at inference.
+    """Random flip, shift, rotation, zoom (and for "real-photometric", light and focus changes),
+    plus erasing; identity at inference. Each layer has its own fixed seed.
 
     Kept out of the served model: ``train.py`` stacks it in front of ``build_model()`` while
     training and saves the inner model alone.
     """
-    return keras.Sequential(list(augmentation_layers(seed, kind, erase).values()), name="augmentation")
+    if kind not in AUGMENTATIONS:
+        raise ValueError(f"unknown augmentation {kind!r}; expected one of {', '.join(AUGMENTATIONS)}")
+    parts = [
+        layers.RandomFlip("horizontal", seed=seed),
+        layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed + 1),
+        layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 2),
+        layers.RandomZoom((-0.1, 0.1), (-0.1, 0.1), fill_mode="reflect", seed=seed + 3),
+    ]
+    if kind == "real-photometric":
+        parts += [
+            layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 5),
+            layers.RandomContrast(0.3, value_range=(0, 255), seed=seed + 6),
+            RandomGamma(0.4, seed=seed + 7),
+            layers.RandomGaussianBlur(factor=1.0, kernel_size=3, sigma=(0.1, 1.0), value_range=(0, 255),
+                                      seed=seed + 8),
+            RandomNoise(6.0, seed=seed + 9),
+        ]
+    if erase:
+        parts.append(layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), fill_value=127.0, value_range=(0, 255),
+                                          seed=seed + 4))
+    return keras.Sequential(parts, name="augmentation")

@@ -2,15 +2,17 @@
 
     python -m training.train                      # the shipped recipe from scratch, into runs/shipped
     python -m training.train --recipe quick       # every step at toy size, a few minutes
-    python -m training.train --recipe real-photos --init-from models/emotion_cnn.keras
+    python -m training.train --recipe last-stage-photometric --init-from runs/cycle6/emotion_cnn.keras
 
-Stages are listed in ``training/recipe.py``. Interrupt it at any time and run the same command
-again: finished stages are skipped and the current one resumes from its last finished epoch
-(weights, optimizer state, schedule position, best checkpoint so far). Each epoch is scored on
-PublicTest with batch-norm statistics re-estimated on clean Training faces (``batchnorm.py``), as
-it will be served; each stage keeps its best epoch and calibrates it on PublicTest
-(``calibration.py``). The finish evaluates the last stage's model (EVALUATION.md and metrics in the
-run directory) and pairs its TFLite twin. PrivateTest is reported, never used to choose.
+The last command is the fine-tune: the shipped recipe's last stage alone, from a trained model
+(docs/TRAINING.md). Stages are listed in ``training/recipe.py``. Interrupt it at any time and run
+the same command again: finished stages are skipped and the current one resumes from its last
+finished epoch (weights, optimizer state, schedule position, best checkpoint so far). Each epoch is
+scored on PublicTest with batch-norm statistics re-estimated on clean Training faces
+(``batchnorm.py``), as it will be served; each stage keeps its best epoch and calibrates it on
+PublicTest (``calibration.py``). The finish evaluates the last stage's model (EVALUATION.md and
+metrics in the run directory) and pairs its TFLite twins. PrivateTest is reported, never used to
+choose.
 
 The shipped model changes only through ``python -m training.ship runs/NAME``.
 """
@@ -37,12 +39,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.model import (  # keras after emotion_app (see its __init__)
-    PRECISIONS,
-    build_augmentation,
-    build_model,
-    keras,
-)
+from training.network import PRECISIONS, build_augmentation, build_model, keras  # keras after emotion_app
 from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,18 +127,6 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     model.set_weights(earlier.get_weights())
     log.info("starting from %s%s", init, " (calibration offset removed)" if offset else "")
     return model
-
-
-def anchored_targets(model, faces: np.ndarray, targets: np.ndarray, anchor: float) -> np.ndarray:
-    """``targets`` with ``anchor`` of each row replaced by ``model``'s answer on the clean face (and
-    its mirror image, as training flips faces): a fine-tune then learns to keep the answers of the
-    model it starts from on faces its augmentation changes, instead of drifting from them."""
-    if anchor <= 0:
-        return targets
-    from training.inference import predict_probabilities
-
-    teacher = predict_probabilities(model, faces, flip=True)
-    return ((1 - anchor) * targets + anchor * teacher).astype(targets.dtype)
 
 
 def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int):
@@ -234,16 +219,12 @@ def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | 
     if out.exists():
         log.info("%s: done before, %s", stage.name, out)
         return out
-    if stage.anchor and init is None:
-        raise SystemExit(f"{stage.name}: an anchored stage needs a model to start from (--init-from)")
     stage_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(settings.seed)
     model = initial_model(stage, settings, init)
-    # NOTE: before fit, so a resumed stage anchors to the same starting model, not to its backup.
-    targets = anchored_targets(model, data.train.x, data.targets, stage.anchor)
     trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)))
     trainer.fit(
-        data.train.x.astype("float32"), targets, sample_weight=data.weights[data.train.y],
+        data.train.x.astype("float32"), data.targets, sample_weight=data.weights[data.train.y],
         validation_data=(data.val.x.astype("float32"), np.eye(7, dtype="float32")[data.val.y]),
         batch_size=settings.batch_size, epochs=stage.epochs, shuffle=True, verbose=0,
         callbacks=[keras.callbacks.BackupAndRestore(str(stage_dir / "backup")),

@@ -1,26 +1,18 @@
 """Widen a trained emotion CNN without changing what it computes (Net2WiderNet, Chen et al. 2016).
 
-    python -m training.widen --from models/emotion_cnn.keras --widths 40,80,160 --out runs/wide/init.keras
-
-The 32-64-128 network stopped improving at 0.71 clean training accuracy (PublicTest 0.66): it
-underfits, and a wider net trained from scratch costs more CPU epochs than one session has. So the
-trained filters are copied into a wider network of the same design: each new channel repeats an
-existing one, and the next layer's weights for a repeated channel are split between its copies in
-random proportions that sum to one. The wider net starts with exactly the old predictions (tested),
-and the unequal split lets the copies drift apart during further training (``--init-from``).
+``train.py`` does it when a stage is wider than the model it starts from. Why: the narrow network
+underfits, and a wider one trained from scratch costs more CPU epochs than the narrow one's function
+carried over (docs/EXPERIMENTS.md). Each new channel repeats an existing one, and the next layer's
+weights for a repeated channel are split between its copies in random proportions that sum to one:
+the wider net starts with exactly the old predictions (tested), and the unequal split lets the
+copies drift apart during further training.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
-
 import numpy as np
 
-from emotion_app.model import load_metadata  # first: emotion_app loads aiortc before TensorFlow
-from training.model import build_model, parse_widths
+from training.network import build_model
 
 BLOCKS = 3
 
@@ -62,33 +54,3 @@ def widen_model(model, widths: tuple[int, int, int], seed: int = 0):
     wide.get_layer("probabilities").set_weights(model.get_layer("probabilities").get_weights())
     return wide
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--from", dest="source", type=Path, required=True, help="a trained .keras model of ours")
-    parser.add_argument("--widths", type=parse_widths, required=True,
-                        help="new conv widths of the 3 blocks, e.g. 40,80,160")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    import keras
-
-    from training.metadata import write_metadata
-
-    widths = args.widths
-    try:
-        wide = widen_model(keras.saving.load_model(args.source), widths, args.seed)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    wide.save(args.out)
-    # The lineage (epochs and seconds so far, any folded calibration offset) travels with the weights.
-    training = load_metadata(args.source).get("training", {})
-    write_metadata(args.out, training={**training, "widened_from": str(args.source), "widths": list(widths)})
-    print(json.dumps({"out": str(args.out), "widths": widths, "parameters": wide.count_params()}))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
