@@ -20,8 +20,6 @@ from emotion_app.model import DEFAULT_MODEL
 from training.data import DataError, load_fer2013_csv
 from training.inference import predict_probabilities
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def predict_csv(csv_path: Path, out_path: Path, model_path: Path, flip: bool = False) -> pd.DataFrame:
     from emotion_app.model import load_model
