@@ -18,7 +18,6 @@ class NoTensorFlow:  # the GPU machine has JAX and PyTorch, no TensorFlow
 
 
 sys.meta_path.insert(0, NoTensorFlow())
-import emotion_app  # noqa: F401
 from pathlib import Path
 
 import keras

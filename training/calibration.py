@@ -1,7 +1,5 @@
 """Post-hoc class-bias calibration on PublicTest, folded into the model's last layer.
 
-    python -m training.calibration --model runs/shipped/cycle06/best.keras   # cross-validates BALANCE
-
 Class weighting during training only partly undoes FER2013's imbalance (disgust is 1.5% of it).
 Adding a per-class offset to the logits moves the decision boundaries without retraining; it is
 fitted on PublicTest (never PrivateTest) and then added to the bias of the final ``Dense`` layer,
@@ -11,17 +9,14 @@ calibrated outputs.
 The offset maximises the class-balanced likelihood of the PublicTest labels, each face weighted by
 ``(N / (7 n_c)) ** BALANCE`` (the training's own class-weight form): a smooth, convex fit that holds
 up on faces it was not fitted on, where maximising accuracy and recall directly over-fitted
-PublicTest. ``BALANCE`` is the value that maximises held-out accuracy + macro recall + macro F1
-over halvings of PublicTest, the table the command above prints (docs/EXPERIMENTS.md); lower values
+PublicTest. ``BALANCE`` is the value that maximised held-out accuracy + macro recall + macro F1
+over halvings of PublicTest (docs/EXPERIMENTS.md, "Class weight power in that fit?"); lower values
 buy accuracy with disgust recall.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -92,54 +87,3 @@ def calibrate_class_bias(model, x: np.ndarray, y: np.ndarray) -> Calibration:
     kernel, layer_bias = layer.get_weights()
     layer.set_weights([kernel, layer_bias + bias.astype(layer_bias.dtype)])
     return Calibration(bias, accuracy_before, accuracy_after, disgust_before, disgust_after)
-
-
-def cross_validate(log_probs: np.ndarray, y: np.ndarray, balances: list[float], halvings: int = 20,
-                   seed: int = 0) -> dict[float, np.ndarray]:
-    """Mean held-out (accuracy, macro recall, disgust recall, macro F1) per balance, fitting on half the
-    faces and scoring the other half, both ways, for ``halvings`` random halvings."""
-    rng = np.random.default_rng(seed)
-    halves = []
-    for _ in range(halvings):
-        order = rng.permutation(len(y))
-        first, second = order[: len(y) // 2], order[len(y) // 2:]
-        halves += [(first, second), (second, first)]
-    return {balance: np.mean([_scores(log_probs[held], y[held], fit_class_bias(log_probs[fit], y[fit], balance))
-                              for fit, held in halves], axis=0)
-            for balance in balances}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Cross-validate the class-bias calibration on PublicTest halves.")
-    parser.add_argument("--model", type=Path, required=True,
-                        help="an uncalibrated checkpoint, e.g. a run's best.keras (never the shipped model)")
-    parser.add_argument("--data", default=None, help="FER2013 CSV or split arrays folder (default: ../shared/data)")
-    parser.add_argument("--balances", default="0,0.15,0.3,0.4,0.5,0.6,0.75,1")
-    parser.add_argument("--write", type=Path, default=None,
-                        help="also save the checkpoint calibrated on all of PublicTest here (as a stage's "
-                             "finish does), to compare any epoch as it would ship")
-    args = parser.parse_args(argv)
-
-    import keras
-
-    from training.data import DEFAULT_DATA, load_faces
-
-    public = load_faces(args.data or DEFAULT_DATA).split("PublicTest")
-    model = keras.saving.load_model(args.model)
-    log_probs = _log_probabilities(model, public.x)
-    if args.write is not None:
-        calibration = calibrate_class_bias(model, public.x, public.y)
-        model.save(args.write)
-        print(f"{args.write}: PublicTest {calibration.accuracy_before:.4f} -> {calibration.accuracy_after:.4f} "
-              "calibrated\n")
-    balances = [float(b) for b in args.balances.split(",")]
-    print("| balance | accuracy | macro recall | disgust recall | macro F1 | sum of 3 |\n|---|---|---|---|---|---|")
-    for balance, (accuracy, macro_recall, disgust, f1) in cross_validate(log_probs, public.y, balances).items():
-        print(f"| {balance} | {accuracy:.4f} | {macro_recall:.4f} | {disgust:.3f} | {f1:.4f} "
-              f"| {accuracy + macro_recall + f1:.4f} |")
-    print(f"| none | {_scores(log_probs, public.y, np.zeros(NUM_CLASSES))[0]:.4f} | | | | |")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_app.model import load_metadata  # first: emotion_app loads aiortc before TensorFlow
+from emotion_app.model import load_metadata
 from training.data import (
     DataError,
     class_weights,
@@ -39,7 +39,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.network import PRECISIONS, build_augmentation, build_model, keras  # keras after emotion_app
+from training.network import PRECISIONS, build_augmentation, build_model, keras
 from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
