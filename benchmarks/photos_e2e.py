@@ -40,6 +40,7 @@ from emotion_app.faces import HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
 from emotion_app.predictor import EmotionPredictor
+from emotion_app.profiles import PHOTO
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def detect_all(photos: list, detectors: dict) -> dict:
     found_by = {}
     for key, detector in detectors.items():
         for i, (_, image, _) in enumerate(photos):
-            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im))
+            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO.settings))
     return found_by
 
 
