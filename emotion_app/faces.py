@@ -68,8 +68,9 @@ class DetectionSettings:
     scale_factor: float = 1.3
     min_neighbors: int = 2
     min_face: float = 0.06
-    # The smallest copy that loses no face of benchmarks/large_photo.py's 12 MP group photo, whose
-    # smallest faces are where coarse pyramid steps miss them.
+    # Most of the speed on large photos. What decides the smallest face found is min_face: on
+    # benchmarks/large_photo.py's 12 MP photo, the face at about 6% of its shorter side is found
+    # only at "high" sensitivity.
     detect_side: int = 800
     # The smallest face the classifier reads about as well as a full-size one (benchmarks/face_size.py):
     # smaller faces are found but read worse, so they are not searched for; "high" goes down to 32 px.
