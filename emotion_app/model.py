@@ -64,7 +64,8 @@ def compile_inference(keras_model) -> Callable[[np.ndarray], np.ndarray]:
 
 
 class LiteRTInference:
-    """Calls the model's TFLite twin through LiteRT: 3x faster per face than the ``tf.function``.
+    """Calls the model's TFLite twin through LiteRT: faster per face than the ``tf.function``
+    (benchmarks/classifier.py).
 
     NOTE: a LiteRT interpreter is not thread-safe and sessions run on their own threads, so each
     call borrows an interpreter no other thread is using (a few MB each: XNNPACK packs its own
@@ -230,7 +231,8 @@ def load_model(path: str | Path | None = None, runtime: str | None = None, quant
         flag = "--int8" if runtime == "litert-int8" else "--twin"
         raise ModelError(f"LiteRT cannot run {path.name}: {problems[0]}. Run `python -m training.export {flag}`.")
     if problems:
-        # A warning: TensorFlow is 3x slower per face and costs seconds of start-up and ~600 MB more.
+        # A warning: TensorFlow is slower per face and costs seconds of start-up and hundreds of MB
+        # more (benchmarks/classifier.py, benchmarks/cold_start.py).
         log.warning("serving %s with TensorFlow, not LiteRT: %s", path.name, "; ".join(problems))
     model = load_keras(path)
     return LoadedModel(path, metadata, compile_inference(model), "tensorflow", keras_model=model)

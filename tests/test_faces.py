@@ -286,8 +286,8 @@ def test_small_crops_are_enlarged_smoothly():
 
 
 def test_no_sensitivity_searches_faces_the_classifier_cannot_read():
-    """"high" once searched 24-px faces, which score 0.570 on PublicTest against 0.672 at full size
-    (benchmarks/face_size.py); 32 px scores 0.643."""
+    """Smaller faces are read clearly worse than full-size ones (benchmarks/face_size.py), so no
+    sensitivity searches below 32 px."""
     from emotion_app.profiles import PHOTO, WEBCAM
 
     for levels in (PHOTO.sensitivity, WEBCAM.sensitivity):

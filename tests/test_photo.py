@@ -136,7 +136,7 @@ print(len(data) // 1024, round(grew), result.original_size)
 
 
 def test_a_small_file_that_decodes_huge_stays_under_500_mb(random_model_path):
-    """A 136 KB 16-bit 8000x7900 PNG once took the server's memory up by 1.75 GB."""
+    """A 136 KB 16-bit 8000x7900 PNG once took the server's memory up by gigabytes."""
     import subprocess
     import sys
 

@@ -263,8 +263,8 @@ def test_probability_bars_follow_each_language_s_punctuation():
 
 @pytest.mark.slow
 def test_the_photo_page_serves_the_int8_twin_too_and_says_so(model_with_int8_twin, monkeypatch):
-    """Mirror averaging on the float32 twin cost 4.5 ms a face; the int8 twin, mirrored only where
-    unsure, about 1 ms with the same PrivateTest accuracy (benchmarks/mirror_gate.py)."""
+    """The int8 twin, mirrored only where unsure, is what makes the photo page's classification cheap
+    on CPUs with int8 dot products (benchmarks/mirror_gate.py)."""
     from tests.conftest import served_runtime_captions
 
     captions = served_runtime_captions(PAGE, model_with_int8_twin, monkeypatch)
