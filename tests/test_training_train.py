@@ -5,7 +5,7 @@ from dataclasses import asdict, replace
 import numpy as np
 import pytest
 
-from training.recipe import RECIPES, Stage
+from training.recipe import RECIPES, Settings, Stage
 from training.train import main
 
 TOY = (Stage("toy1", 1, 1e-3, (4, 4, 4), erase=True),
@@ -91,6 +91,48 @@ def test_an_interrupted_stage_resumes_from_its_last_epoch(tiny_csv, tmp_path, mo
     log = (run_dir / "train.log").read_text()
     assert "long epoch 3/3" in log and log.count("long epoch 1/3") == 1  # resumed at epoch 3
     assert json.loads((run_dir / "long" / "state.json").read_text())["epochs_done"] == 3
+    assert "long: resuming with fresh random streams" in log
+
+
+@pytest.mark.slow
+def test_a_stage_stopped_while_scoring_an_epoch_trains_and_scores_it_again(tiny_csv, tmp_path, monkeypatch):
+    """The backup used to mark an epoch done before it was scored: a session that ended then lost
+    that epoch's checkpoint and PublicTest score for good."""
+    from training import train
+
+    monkeypatch.setitem(RECIPES, "three", (Stage("long", 3, 1e-3, (4, 4, 4)),))
+    run_dir = tmp_path / "run"
+    original = train.EpochScorer.on_epoch_end
+
+    def stopped_while_scoring_the_second(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return original(self, epoch, logs)
+
+    monkeypatch.setattr(train.EpochScorer, "on_epoch_end", stopped_while_scoring_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        main(toy_args(tiny_csv, run_dir, "three"))
+    monkeypatch.setattr(train.EpochScorer, "on_epoch_end", original)
+    assert main(toy_args(tiny_csv, run_dir, "three")) == 0
+    assert (run_dir / "long" / "epoch002.keras").is_file()
+    assert "long epoch 2/3" in (run_dir / "train.log").read_text()
+
+
+def test_a_resumed_stage_draws_fresh_random_streams(tmp_path):
+    """Keras keeps the augmentation's seed state out of the saved weights, so a resumed stage seeded
+    as before replayed the exact augmented batches of its first epochs (its training accuracy jumped)."""
+    import keras
+
+    from training.network import build_augmentation
+    from training.train import stage_seed
+
+    trainer = keras.Sequential([keras.Input((48, 48, 1)), build_augmentation(42, "real-photometric", False)])
+    assert any("seed" in v.path for v in trainer.variables) and not any("seed" in w.path for w in trainer.weights)
+    stage_dir = tmp_path / "stage"
+    stage_dir.mkdir()
+    assert stage_seed(Settings(), stage_dir) == Settings().seed  # a fresh stage: the recipe's own streams
+    (stage_dir / "state.json").write_text(json.dumps({"epochs_done": 3}))
+    assert stage_seed(Settings(), stage_dir) not in (Settings().seed, stage_seed(Settings(seed=43), tmp_path))
 
 
 @pytest.mark.slow

@@ -129,10 +129,12 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     return model
 
 
-def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int):
-    """The model behind its augmentation, with AdamW on a warm-up + cosine schedule."""
+def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int, seed: int | None = None):
+    """The model behind its augmentation (seeded with ``seed``, default the settings' seed), with AdamW
+    on a warm-up + cosine schedule."""
+    seed = settings.seed if seed is None else seed
     trainer = keras.Sequential(
-        [keras.Input(shape=model.input_shape[1:]), build_augmentation(settings.seed, stage.augment, stage.erase),
+        [keras.Input(shape=model.input_shape[1:]), build_augmentation(seed, stage.augment, stage.erase),
          model], name="trainer",
     )
     warmup = settings.warmup_epochs * steps_per_epoch
@@ -213,6 +215,20 @@ class EpochScorer(keras.callbacks.Callback):
         self.state_path.write_text(json.dumps(state, indent=2))
 
 
+def stage_seed(settings: Settings, stage_dir: Path) -> int:
+    """The seed of a stage's random streams (shuffling, augmentation, dropout): the settings' seed for
+    a fresh stage, and a new one for each resumption.
+
+    NOTE: the backup restores weights and optimizer but not the augmentation's random state (Keras
+    keeps seed-generator state out of the saved weights), so a resumed stage seeded as before replays
+    the exact augmented batches of its first epochs, already fitted: its training accuracy jumped
+    and the epochs taught less. Offsetting the seed by the epochs done draws fresh ones.
+    """
+    state = stage_dir / "state.json"
+    done = json.loads(state.read_text()).get("epochs_done", 0) if state.exists() else 0
+    return settings.seed + 1000 * done
+
+
 def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | None, data: TrainingData) -> Path:
     """One stage, resumable; returns its calibrated model (skipped when already written)."""
     out = stage_dir / "model.keras"
@@ -220,16 +236,21 @@ def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | 
         log.info("%s: done before, %s", stage.name, out)
         return out
     stage_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(settings.seed)
+    seed = stage_seed(settings, stage_dir)
+    if seed != settings.seed:
+        log.info("%s: resuming with fresh random streams (seed %d)", stage.name, seed)
+    keras.utils.set_random_seed(seed)
     model = initial_model(stage, settings, init)
-    trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)))
+    trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)), seed)
     trainer.fit(
         data.train.x.astype("float32"), data.targets, sample_weight=data.weights[data.train.y],
         validation_data=(data.val.x.astype("float32"), np.eye(7, dtype="float32")[data.val.y]),
         batch_size=settings.batch_size, epochs=stage.epochs, shuffle=True, verbose=0,
-        callbacks=[keras.callbacks.BackupAndRestore(str(stage_dir / "backup")),
+        # NOTE: the scorer first, so the backup marks an epoch done only once it is scored and saved:
+        # a stage stopped while scoring trains that epoch again instead of skipping its checkpoint.
+        callbacks=[EpochScorer(model, data, stage, stage_dir),
                    keras.callbacks.CSVLogger(str(stage_dir / "history.csv"), append=True),
-                   EpochScorer(model, data, stage, stage_dir)],
+                   keras.callbacks.BackupAndRestore(str(stage_dir / "backup"))],
     )
     return finish_stage(stage, settings, stage_dir, init, data)
 
