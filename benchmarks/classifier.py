@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from common import note, run_benchmark, table, time_calls
 
-from emotion_app.model import load_model
+from emotion_app.model import load_model, twin_path
 
 
 def mean_p95(times: list[float]) -> tuple[float, float]:
@@ -68,6 +68,9 @@ def main() -> None:
     print(note(f"The int8 twin keeps the class of {recorded['publictest_agreement']:.1%} of PublicTest faces "
                f"(accuracy {recorded['publictest_accuracy']:.4f} against "
                f"{recorded['publictest_accuracy_float32']:.4f}), as recorded by training.export --int8."))
+    files = [compiled.path, twin_path(compiled.path, "litert"), twin_path(compiled.path, "litert-int8")]
+    sizes = ", ".join(f"{path.name} {path.stat().st_size / 1e6:.1f} MB" for path in files)
+    print(note(f"The network has {model.count_params():,} parameters; files: {sizes}."))
     macs = multiply_adds(model)
     print(note(f"One pass is {macs / 1e6:.0f} million multiply-adds: 1 ms a face at the photo page's 1.5 passes "
                f"needs {1.5 * macs / 1e6:.0f} billion a second."))  # 1.5 * macs in 1 ms

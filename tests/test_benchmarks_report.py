@@ -68,3 +68,8 @@ def test_the_committed_page_and_readme_summary_are_what_the_report_writes():
     block = f"{report.SUMMARY_START}\n{report.summary(results)}\n{report.SUMMARY_END}"
     assert block in report.README.read_text(), "run python -m benchmarks.report"
     assert "**Stale:**" not in report.PAGE.read_text(), "re-run python -m benchmarks.report --run model"
+
+
+def test_a_pipe_in_a_cell_does_not_split_it():
+    """classifier.py's "max |diff|" column once broke its table into an extra column."""
+    assert report.markdown_table(["max |diff|"], [["0.1"]]).splitlines()[0] == "| max \\|diff\\| |"
