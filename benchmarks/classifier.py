@@ -14,13 +14,9 @@ whose outputs match the .keras file; the int8 twin's match is checked on PublicT
 from __future__ import annotations
 
 import numpy as np
-from common import note, run_benchmark, table, time_calls
+from common import mean_p95, note, run_benchmark, table, time_calls
 
 from emotion_app.model import load_model, twin_path
-
-
-def mean_p95(times: list[float]) -> tuple[float, float]:
-    return float(np.mean(times)), float(np.percentile(times, 95))
 
 
 def multiply_adds(model) -> int:

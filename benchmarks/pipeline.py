@@ -25,7 +25,7 @@ import time
 
 import cv2
 import numpy as np
-from common import OUT, FerPeer, note, run_benchmark, save_frames, table, time_calls
+from common import OUT, FerPeer, mean_p95, note, run_benchmark, save_frames, table, time_calls
 
 from emotion_app.live import LiveAnalyzer, LiveOptions
 from emotion_app.model import load_model
@@ -34,10 +34,6 @@ from emotion_app.predictor import EmotionPredictor
 from emotion_app.profiles import WEBCAM
 
 LIVE_PATHS = (WEBCAM.detector, "mtcnn")
-
-
-def mean_p95(times: list[float]) -> tuple[float, float]:
-    return float(np.mean(times)), float(np.percentile(times, 95))
 
 
 def live_analyzer(predictors: dict[str, EmotionPredictor], painter: Painter, detector: str) -> LiveAnalyzer:
