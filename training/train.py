@@ -24,6 +24,7 @@ import json
 import logging
 import sys
 import time
+import zlib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -216,17 +217,17 @@ class EpochScorer(keras.callbacks.Callback):
 
 
 def stage_seed(settings: Settings, stage_dir: Path) -> int:
-    """The seed of a stage's random streams (shuffling, augmentation, dropout): the settings' seed for
-    a fresh stage, and a new one for each resumption.
+    """The seed of a stage's random streams (shuffling, augmentation, dropout): the settings' seed,
+    offset by the stage (its directory's name) and by the epochs it has done.
 
     NOTE: the backup restores weights and optimizer but not the augmentation's random state (Keras
-    keeps seed-generator state out of the saved weights), so a resumed stage seeded as before replays
-    the exact augmented batches of its first epochs, already fitted: its training accuracy jumped
-    and the epochs taught less. Offsetting the seed by the epochs done draws fresh ones.
+    keeps seed-generator state out of the saved weights), so a stage seeded as the one before it, or
+    resumed with its own first seed, replays exact augmented batches the model has already fitted:
+    its training accuracy jumps and the epochs teach less. Offsets draw fresh ones.
     """
     state = stage_dir / "state.json"
     done = json.loads(state.read_text()).get("epochs_done", 0) if state.exists() else 0
-    return settings.seed + 1000 * done
+    return settings.seed + 1000 * done + 100_000 * (zlib.crc32(stage_dir.name.encode()) % 1000)
 
 
 def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | None, data: TrainingData) -> Path:
@@ -237,8 +238,7 @@ def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | 
         return out
     stage_dir.mkdir(parents=True, exist_ok=True)
     seed = stage_seed(settings, stage_dir)
-    if seed != settings.seed:
-        log.info("%s: resuming with fresh random streams (seed %d)", stage.name, seed)
+    log.info("%s: random streams from seed %d", stage.name, seed)
     keras.utils.set_random_seed(seed)
     model = initial_model(stage, settings, init)
     trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)), seed)
