@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import json
 import os
 import subprocess
@@ -86,9 +85,10 @@ def mean_p95(times: list[float]) -> tuple[float, float]:
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
-    return "\n".join(lines)
+    def line(cells: list) -> str:  # a "|" inside a cell would split it
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+    return "\n".join([line(header), "|" + "---|" * len(header), *(line(row) for row in rows)])
 
 
 # What this run measured, for ``python -m benchmarks.report``: every table and note, in order.
@@ -112,6 +112,8 @@ def run_benchmark(main) -> None:
     """Run a benchmark's ``main``; with BENCHMARK_SAVE=1 (what ``benchmarks.report --run`` sets) its
     tables go to benchmarks/results/NAME.json with the command, date, CPU and model that made them."""
     print(machine(), flush=True)
+    from emotion_app.model import sha256_file
+
     code = main()
     if code or os.environ.get("BENCHMARK_SAVE") != "1":
         sys.exit(code)
@@ -123,7 +125,7 @@ def run_benchmark(main) -> None:
         "command": " ".join(["python", str(script.relative_to(REPO)), *sys.argv[1:]]),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
-        "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
+        "model_sha256": sha256_file(model),
         "measured": _measured,
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")

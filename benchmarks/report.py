@@ -13,7 +13,6 @@ training run: ``scripts/long_run.sh stop``).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -21,6 +20,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.common import markdown_table
+from emotion_app.model import sha256_file
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -99,20 +101,9 @@ SECTIONS = (
 GROUPS = sorted({section.group for section in SECTIONS} - {"outside"})
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load(name: str) -> dict | None:
     path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.is_file() else None
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    return "\n".join([line(header), "|" + "---|" * len(header), *(line(row) for row in rows)])
 
 
 def cell(result: dict | None, title: str, row: str, column: str) -> str:
@@ -218,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         if subprocess.run(section.command, cwd=REPO, env=env).returncode:
             failed.append(section.name)
     results = {section.name: load(section.name) for section in SECTIONS}
-    PAGE.write_text(page(results, sha256(REPO / "models" / "emotion_cnn.keras")))
+    PAGE.write_text(page(results, sha256_file(REPO / "models" / "emotion_cnn.keras")))
     print(f"wrote {PAGE}" + (" and the README's summary" if write_readme_summary(summary(results))
                                                 else ""))
     if failed:

@@ -63,7 +63,7 @@ def test_every_section_has_a_script():
 def test_the_committed_page_and_readme_summary_are_what_the_report_writes():
     """Nobody edits docs/PERFORMANCE.md or the README's table by hand: both are the saved results laid out."""
     results = {section.name: report.load(section.name) for section in report.SECTIONS}
-    model_sha = report.sha256(report.REPO / "models" / "emotion_cnn.keras")
+    model_sha = report.sha256_file(report.REPO / "models" / "emotion_cnn.keras")
     assert report.PAGE.read_text() == report.page(results, model_sha), "run python -m benchmarks.report"
     block = f"{report.SUMMARY_START}\n{report.summary(results)}\n{report.SUMMARY_END}"
     assert block in report.README.read_text(), "run python -m benchmarks.report"

@@ -130,10 +130,8 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     return model
 
 
-def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int, seed: int | None = None):
-    """The model behind its augmentation (seeded with ``seed``, default the settings' seed), with AdamW
-    on a warm-up + cosine schedule."""
-    seed = settings.seed if seed is None else seed
+def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int, seed: int):
+    """The model behind its augmentation (seeded with ``seed``), with AdamW on a warm-up + cosine schedule."""
     trainer = keras.Sequential(
         [keras.Input(shape=model.input_shape[1:]), build_augmentation(seed, stage.augment, stage.erase),
          model], name="trainer",
