@@ -209,6 +209,41 @@ def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
     return {"dev": dev, "closeups": closeups, "small": small, "tilted": tilted}
 
 
+def timed(function):
+    """``function()`` and the milliseconds it took."""
+    start = time.perf_counter()
+    result = function()
+    return result, (time.perf_counter() - start) * 1000
+
+
+def detect_all(photos: list, detectors: dict) -> dict:
+    """(detector, photo index) -> (faces, ms) with the photo page's settings: each detector runs once
+    per photo, for every model and row that reads them."""
+    from emotion_app.profiles import PHOTO
+
+    found_by = {}
+    for key, detector in detectors.items():
+        for i, (_, image, _) in enumerate(photos):
+            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO.settings))
+    return found_by
+
+
+def classify_largest(photos: list, predictor, found_by: dict, detectors: tuple[str, ...]) -> tuple[list, list]:
+    """The emotion of each photo's largest face (None where none was found) and the ms per photo
+    (detection + classification). The second detector counts only where the first found nothing,
+    as ``FallbackDetector`` runs it."""
+    predicted, times = [], []
+    for i, (_, image, _) in enumerate(photos):
+        faces, ms = found_by[detectors[0], i]
+        if not faces and len(detectors) > 1:
+            faces, extra = found_by[detectors[1], i]
+            ms += extra
+        results, classify_ms = timed(lambda im=image, f=faces[:1]: predictor.predict(im, faces=f))
+        predicted.append(results[0].emotion if results else None)
+        times.append(ms + classify_ms)
+    return predicted, times
+
+
 class FerPeer:
     """The fer package in its own virtual environment, driven over stdin/stdout one command at a time."""
 

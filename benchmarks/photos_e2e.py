@@ -29,18 +29,28 @@ one run: compare rows, not machines.
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from common import OUT, PHOTO_SETS, PHOTOS, FerPeer, load_dev, make_variants, note, run_benchmark, table
+from common import (
+    OUT,
+    PHOTO_SETS,
+    PHOTOS,
+    FerPeer,
+    classify_largest,
+    detect_all,
+    load_dev,
+    make_variants,
+    note,
+    run_benchmark,
+    table,
+)
 
 from emotion_app.faces import HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
 from emotion_app.predictor import EmotionPredictor
-from emotion_app.profiles import PHOTO
 
 
 @dataclass(frozen=True)
@@ -66,35 +76,11 @@ def predictor_for(path: str | None, quantized: bool) -> EmotionPredictor:
     return EmotionPredictor(detector="haar", model=model, quantized=quantized)
 
 
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return result, (time.perf_counter() - start) * 1000
-
-
-def detect_all(photos: list, detectors: dict) -> dict:
-    """(detector, photo index) -> (faces, ms): each detector runs once per photo, for every row and model."""
-    found_by = {}
-    for key, detector in detectors.items():
-        for i, (_, image, _) in enumerate(photos):
-            found_by[key, i] = timed(lambda d=detector, im=image: d.detect(im, PHOTO.settings))
-    return found_by
-
-
 def evaluate(photos: list, predictor: EmotionPredictor, found_by: dict, rows=ROWS, label: str = "") -> list[list[str]]:
     scored = []
     for row in rows:
-        keys = row.detectors
-        predicted, times = [], []
-        for i, (_, image, _) in enumerate(photos):
-            faces, ms = found_by[keys[0], i]
-            if not faces and len(keys) > 1:
-                faces, extra = found_by[keys[1], i]
-                ms += extra
-            predictor.align, predictor.flip = row.align, row.flip
-            results, classify_ms = timed(lambda im=image, f=faces[:1]: predictor.predict(im, faces=f))
-            predicted.append(results[0].emotion if results else None)
-            times.append(ms + classify_ms)
+        predictor.align, predictor.flip = row.align, row.flip
+        predicted, times = classify_largest(photos, predictor, found_by, row.detectors)
         scored.append(score(label + row.name, photos, predicted, times))
     return scored
 
