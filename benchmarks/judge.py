@@ -132,7 +132,8 @@ def main() -> int:
     if quantized and models["shipped"].runtime != "litert-int8":
         models = {key: load_model(model.path) for key, model in models.items()}
     predictors = {key: EmotionPredictor(detector="haar", model=model) for key, model in models.items()}
-    scores = {key: Scores(f"{key}: {model.path.name}", model.runtime) for key, model in models.items()}
+    roles = {"shipped": "shipped" if args.against is None else "against", "candidate": "candidate"}
+    scores = {key: Scores(f"{roles[key]}: {model.path.name}", model.runtime) for key, model in models.items()}
     faces = load_fer2013_csv(SHARED_DATA / "fer2013.csv.gz")
     for key, predictor in predictors.items():
         score_faces(scores[key], predictor, faces.split("PublicTest"), faces.split("PrivateTest"))
