@@ -26,18 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks.common import (
-    PHOTO_SETS,
-    PHOTOS,
-    SHARED_DATA,
-    classify_largest,
-    detect_all,
-    load_dev,
-    make_variants,
-    note,
-    run_benchmark,
-    table,
-)
+from benchmarks import common
 from emotion_app.faces import HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS, VALENCE, Valence
 from emotion_app.model import load_model
@@ -122,8 +111,8 @@ def main() -> int:
     parser.add_argument("--against", default=None, help="the model to beat (default: the shipped one)")
     parser.add_argument("--limit", type=int, default=0, help="only N photos per set (a quick look, not a verdict)")
     args = parser.parse_args()
-    if not (PHOTOS / "labels.csv").is_file():
-        raise SystemExit(f"no photos at {PHOTOS} (see ../shared/data/README.md)")
+    if not (common.PHOTOS / "labels.csv").is_file():
+        raise SystemExit(f"no photos at {common.PHOTOS} (see ../shared/data/README.md)")
     from training.data import load_fer2013_csv
 
     quantized = load_model(args.model, quantized=True).runtime == "litert-int8"
@@ -134,38 +123,40 @@ def main() -> int:
     predictors = {key: EmotionPredictor(detector="haar", model=model) for key, model in models.items()}
     roles = {"shipped": "shipped" if args.against is None else "against", "candidate": "candidate"}
     scores = {key: Scores(f"{roles[key]}: {model.path.name}", model.runtime) for key, model in models.items()}
-    faces = load_fer2013_csv(SHARED_DATA / "fer2013.csv.gz")
+    faces = load_fer2013_csv(common.SHARED_DATA / "fer2013.csv.gz")
     for key, predictor in predictors.items():
         score_faces(scores[key], predictor, faces.split("PublicTest"), faces.split("PrivateTest"))
 
     detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}
     totals = {}
-    for name, photos in make_variants(load_dev(args.limit)).items():
-        found_by, labels = detect_all(photos, detectors), [label for _, _, label in photos]
+    for name, photos in common.make_variants(common.load_dev(args.limit)).items():
+        found_by, labels = common.detect_all(photos, detectors), [label for _, _, label in photos]
         totals[name] = len(photos)
         for key, predictor in predictors.items():
-            predicted, _ = classify_largest(photos, predictor, found_by, ("haar", "mtcnn"))
+            predicted, _ = common.classify_largest(photos, predictor, found_by, ("haar", "mtcnn"))
             right = [p == t for p, t in zip(predicted, labels, strict=True)]
             scores[key].right[name] = int(np.sum(right))
             if name == "dev":
                 scores[key].dev_recall = {e: float(np.mean([r for r, t in zip(right, labels, strict=True) if t == e]))
                                           for e in EMOTIONS if e in labels}
 
-    print(note(f"Runtime: {', '.join(f'{s.name} {s.runtime}' for s in scores.values())}."))
+    shipped, candidate = scores["shipped"], scores["candidate"]
+    print(common.note(f"Runtime: {shipped.name} {shipped.runtime}, {candidate.name} {candidate.runtime}."))
+    header = ["model", "PublicTest", "PrivateTest", "neutral asked", *common.PHOTO_SETS, "photos right"]
     rows = [[s.name, f"{s.public:.4f}", f"{s.private:.4f}", f"{s.neutral_asked:.1%}",
-             *(f"{s.right[n]} / {totals[n]}" for n in PHOTO_SETS), str(s.photos)] for s in scores.values()]
-    print(table(["model", "PublicTest", "PrivateTest", "neutral asked", *PHOTO_SETS, "photos right"], rows,
-                "Both models on the same faces and detections (photo page's default, largest face)") + "\n")
-    print(table(["model", *scores["shipped"].dev_recall], [[s.name, *(f"{r:.2f}" for r in s.dev_recall.values())]
-                                                           for s in scores.values()], "Recall per class, dev") + "\n")
-    print(table(["target (issue 35)", "candidate", "met"], targets(scores["shipped"], scores["candidate"], totals),
-                "The issue's targets") + "\n")
-    ships, reasons = rule(scores["shipped"], scores["candidate"])
-    print(note(f"{'SHIP' if ships else 'DO NOT SHIP'}: " + "; ".join(reasons) + "."))
+             *(f"{s.right[n]} / {totals[n]}" for n in common.PHOTO_SETS), str(s.photos)] for s in (shipped, candidate)]
+    title = "Both models on the same faces and detections (photo page's default, largest face)"
+    print(common.table(header, rows, title) + "\n")
+    rows = [[s.name, *(f"{r:.2f}" for r in s.dev_recall.values())] for s in (shipped, candidate)]
+    print(common.table(["model", *shipped.dev_recall], rows, "Recall per class, dev") + "\n")
+    rows = targets(shipped, candidate, totals)
+    print(common.table(["target (issue 35)", "candidate", "met"], rows, "The issue's targets") + "\n")
+    ships, reasons = rule(shipped, candidate)
+    print(common.note(f"{'SHIP' if ships else 'DO NOT SHIP'}: " + "; ".join(reasons) + "."))
     if args.limit:
-        print(note(f"--limit {args.limit}: a quick look at a few photos, not a verdict."))
+        print(common.note(f"--limit {args.limit}: a quick look at a few photos, not a verdict."))
     return 0
 
 
 if __name__ == "__main__":
-    run_benchmark(main)
+    common.run_benchmark(main)
