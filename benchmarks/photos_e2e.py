@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from common import (  # shared with benchmarks/judge.py
+from common import (
     OUT,
     PHOTO_SETS,
     PHOTOS,
