@@ -29,7 +29,7 @@ import numpy as np
 from benchmarks import common
 from emotion_app.faces import HaarDetector, MtcnnDetector
 from emotion_app.labels import EMOTIONS, VALENCE, Valence
-from emotion_app.model import load_model
+from emotion_app.model import ModelError, load_model
 from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor, is_unsure
 
 SEED_NOISE = 7  # photos over the four sets: two seeds of one recipe differ by up to this many on one
@@ -105,21 +105,23 @@ def targets(shipped: Scores, candidate: Scores, totals: dict[str, int]) -> list[
     return rows
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="the candidate .keras model")
     parser.add_argument("--against", default=None, help="the model to beat (default: the shipped one)")
     parser.add_argument("--limit", type=int, default=0, help="only N photos per set (a quick look, not a verdict)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    try:
+        models = {"shipped": load_model(args.against, quantized=True), "candidate": load_model(args.model,
+                                                                                               quantized=True)}
+    except ModelError as error:
+        raise SystemExit(f"error: {error}") from None
+    if any(model.runtime != "litert-int8" for model in models.values()):  # both int8, or both float32
+        models = {key: load_model(model.path) for key, model in models.items()}
     if not (common.PHOTOS / "labels.csv").is_file():
         raise SystemExit(f"no photos at {common.PHOTOS} (see ../shared/data/README.md)")
     from training.data import load_fer2013_csv
 
-    quantized = load_model(args.model, quantized=True).runtime == "litert-int8"
-    models = {"shipped": load_model(args.against, quantized=quantized), "candidate": load_model(args.model,
-                                                                                                quantized=quantized)}
-    if quantized and models["shipped"].runtime != "litert-int8":
-        models = {key: load_model(model.path) for key, model in models.items()}
     predictors = {key: EmotionPredictor(detector="haar", model=model) for key, model in models.items()}
     roles = {"shipped": "shipped" if args.against is None else "against", "candidate": "candidate"}
     scores = {key: Scores(f"{roles[key]}: {model.path.name}", model.runtime) for key, model in models.items()}

@@ -1,8 +1,9 @@
 """The ship rule of benchmarks/judge.py: what it lets through and what it stops."""
 
 import numpy as np
+import pytest
 
-from benchmarks.judge import SEED_NOISE, Scores, neutral_asked, rule, targets
+from benchmarks.judge import SEED_NOISE, Scores, main, neutral_asked, rule, targets
 from emotion_app.labels import EMOTIONS
 
 SETS = {"dev": 213, "closeups": 212, "small": 213, "tilted": 213}
@@ -54,3 +55,8 @@ def test_neutral_faces_are_asked_only_when_the_page_is_sure_of_a_negative_answer
                               face(angry=0.9, neutral=0.1)])  # not a neutral face: not counted
     labels = np.array([neutral] * 4 + [EMOTIONS.index("angry")])
     assert neutral_asked(probabilities, labels) == 0.25
+
+
+def test_a_missing_model_is_a_clear_error_not_a_traceback(tmp_path):
+    with pytest.raises(SystemExit, match=r"^error: Model file not found: .*nowhere.keras"):
+        main(["--model", str(tmp_path / "nowhere.keras")])
