@@ -244,6 +244,15 @@ def classify_largest(photos: list, predictor, found_by: dict, detectors: tuple[s
     return predicted, times
 
 
+def asked_negative(probabilities: np.ndarray, margin: float, doubt: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per face, whether the page asks it a negative question (a negative answer it is not unsure of,
+    ``emotion_app.predictor.is_unsure`` with this margin and neutral doubt), and whether it is unsure."""
+    from emotion_app.predictor import NEGATIVE, is_unsure
+
+    unsure = np.array([is_unsure(row, margin, doubt) for row in probabilities], dtype=bool)
+    return NEGATIVE[probabilities.argmax(axis=1)] & ~unsure, unsure
+
+
 class FerPeer:
     """The fer package in its own virtual environment, driven over stdin/stdout one command at a time."""
 

@@ -28,12 +28,11 @@ import numpy as np
 
 from benchmarks import common
 from emotion_app.faces import HaarDetector, MtcnnDetector
-from emotion_app.labels import EMOTIONS, VALENCE, Valence
+from emotion_app.labels import EMOTIONS
 from emotion_app.model import ModelError, load_model
-from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor, is_unsure
+from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor
 
 SEED_NOISE = 7  # photos over the four sets: two seeds of one recipe differ by up to this many on one
-NEGATIVE = [i for i, emotion in enumerate(EMOTIONS) if VALENCE[emotion] is Valence.NEGATIVE]
 
 
 @dataclass
@@ -53,8 +52,7 @@ class Scores:
 
 def neutral_asked(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The share of neutral faces whose answer is a negative emotion the page is sure enough to ask about."""
-    neutral = probabilities[labels == EMOTIONS.index("neutral")]
-    asked = [row.argmax() in NEGATIVE and not is_unsure(row, UNSURE_MARGIN, NEUTRAL_DOUBT) for row in neutral]
+    asked, _ = common.asked_negative(probabilities[labels == EMOTIONS.index("neutral")], UNSURE_MARGIN, NEUTRAL_DOUBT)
     return float(np.mean(asked))
 
 

@@ -17,23 +17,21 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from common import PHOTOS, SHARED_DATA, load_dev, note, run_benchmark, table
+from common import PHOTOS, SHARED_DATA, asked_negative, load_dev, note, run_benchmark, table
 
-from emotion_app.labels import EMOTIONS, VALENCE, Valence
+from emotion_app.labels import EMOTIONS
 from emotion_app.model import load_model
-from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor, is_unsure
+from emotion_app.predictor import NEGATIVE, NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor
 
 # (margin, doubt): no rule, margins alone, and margins with a neutral doubt.
 RULES = ((0.0, 1.1), (0.1, 1.1), (0.2, 1.1), (0.3, 1.1), (0.4, 1.1),
          (0.05, 0.15), (0.1, 0.1), (0.1, 0.15), (0.1, 0.2), (0.2, 0.15))
-NEGATIVE = [i for i, e in enumerate(EMOTIONS) if VALENCE[e] is Valence.NEGATIVE]
 NEUTRAL = EMOTIONS.index("neutral")
 
 
 def shares(probabilities: np.ndarray, labels: np.ndarray, rule: tuple[float, float]) -> list[str]:
-    unsure = np.array([is_unsure(row, *rule) for row in probabilities])
-    asked = np.isin(probabilities.argmax(axis=1), NEGATIVE) & ~unsure
-    negative = np.isin(labels, NEGATIVE)
+    asked, unsure = asked_negative(probabilities, *rule)
+    negative = NEGATIVE[labels]
     return [f"{np.mean(asked[labels == NEUTRAL]):.1%}", f"{np.mean(asked[negative]):.1%}", f"{np.mean(unsure):.1%}"]
 
 
