@@ -241,8 +241,9 @@ def test_the_recipes_are_data_the_shipped_one_ends_at_the_shipped_widths():
     assert shipped[-1].widths == tuple(model.get_layer(f"conv{b}_1").filters for b in (1, 2, 3))
     assert all(a.widths <= b.widths for a, b in zip(shipped, shipped[1:], strict=False))  # widen, never narrow
     # and the shipped model's last stage is the recipe's, augmentation included (its metadata may
-    # hold fields of options the recipe no longer has)
+    # hold fields of options the recipe no longer has, and lack those added since, at their defaults)
     made_by = json.loads(SHIPPED_MODEL.with_suffix(".json").read_text())["training"]["stage"]
+    made_by = {**json.loads(json.dumps(asdict(Stage("", 0, 0.0)))), **made_by}
     recipe = json.loads(json.dumps(asdict(shipped[-1])))
     assert {field: made_by[field] for field in recipe} == recipe
 
@@ -312,9 +313,33 @@ def test_every_recipe_stage_names_an_augmentation_that_exists():
     assert {stage.augment for stage in photometric} == {"real-photometric"} == {shipped[-1].augment}
     assert [replace(stage, augment="fer") for stage in photometric] == [replace(s, augment="fer") for s in shipped]
     assert RECIPES["last-stage-photometric"] == shipped[-1:]
+    # the second candidate is the first with every face equalised, from the first stage
+    equalized = RECIPES["shipped-photometric-equalized"]
+    assert [replace(stage, equalize=False) for stage in equalized] == list(photometric)
+    assert all(stage.equalize for stage in equalized) and not any(stage.equalize for stage in photometric)
     # the toy recipe takes the shipped path: a widening, then the shipped last stage's augmentation
     quick = RECIPES["quick"]
     assert quick[0].widths < quick[1].widths and quick[-1].augment == shipped[-1].augment
+
+
+@pytest.mark.slow
+def test_a_run_that_equalizes_faces_serves_models_that_equalize_them(tiny_csv, tmp_path, monkeypatch):
+    """Issue 35's second candidate end to end at toy size: widened, finished with its LiteRT twins,
+    and the served file equalises its faces (a face and a copy 16 grey levels brighter read alike)."""
+    from emotion_app.model import load_model
+
+    monkeypatch.setitem(RECIPES, "toy-equalized", tuple(replace(stage, equalize=True) for stage in TOY))
+    run_dir = tmp_path / "run"
+    assert main(toy_args(tiny_csv, run_dir, "toy-equalized")) == 0
+    metadata = json.loads((run_dir / "model.json").read_text())
+    assert "widened" in (run_dir / "train.log").read_text()
+    assert metadata["tflite"]["file"] == "model.tflite"
+    assert "keras_sha256" in metadata["tflite_int8"] or "strays too far" in metadata["tflite_int8"]["refused"]
+    faces = np.random.default_rng(0).integers(0, 230, (4, 48, 48, 1)).astype("float32")
+    for runtime in ("tensorflow", "litert"):
+        model = load_model(run_dir / "model.keras", runtime=runtime)
+        assert model.keras_model.get_layer("equalize") is not None
+        np.testing.assert_allclose(model.probabilities(faces + 16), model.probabilities(faces), atol=1e-4)
 
 
 @pytest.mark.slow

@@ -40,6 +40,7 @@ class Stage:
     dense_dropout: float = 0.4
     erase: bool = False  # random erasing
     augment: str = "fer"  # a training/network.py AUGMENTATIONS name
+    equalize: bool = False  # histogram equalisation as the model's first layer (served with it)
 
 
 WIDE, WIDER = (40, 80, 160), (48, 96, 192)
@@ -61,6 +62,10 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # last stage pays no restart to learn them (docs/EXPERIMENTS.md). A job for a lent GPU
     # (KERAS_BACKEND=jax) or a background run across sessions (scripts/long_run.sh).
     "shipped-photometric": tuple(replace(stage, augment="real-photometric") for stage in SHIPPED),
+    # Issue 35's second candidate: the same with every face histogram-equalised, in training and
+    # when served, by the model's first layer (docs/EXPERIMENTS.md).
+    "shipped-photometric-equalized": tuple(replace(stage, augment="real-photometric", equalize=True)
+                                           for stage in SHIPPED),
     # The lineage's last stage alone, the fine-tune path: with --init-from a model of the sixth
     # stage (docs/TRAINING.md) it makes the shipped model for a fraction of the lineage's time.
     "last-stage-photometric": (SHIPPED[-1],),

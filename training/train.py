@@ -113,7 +113,7 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     from training.widen import widen_model
 
     model = build_model(stage.widths, stage.block_dropout, settings.dense_units, stage.dense_dropout,
-                        settings.precision)
+                        settings.precision, stage.equalize)
     if init is None:
         return model
     earlier = keras.saving.load_model(init)
