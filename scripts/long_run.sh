@@ -2,7 +2,7 @@
 # Start or resume a long training run of issue 35 in the background, outside the work tree, so the
 # next session on this machine finds it: `scripts/long_run.sh` (again) resumes at its last finished
 # epoch; `scripts/long_run.sh stop` pauses it (before timing a benchmark). Log: $RUN/nohup.log.
-# The second candidate: RECIPE=shipped-photometric-equalized scripts/long_run.sh (its own $RUN).
+# The second candidate: RECIPE=shipped-equalized scripts/long_run.sh (its own $RUN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${RECIPE:-shipped-photometric}"

@@ -313,10 +313,10 @@ def test_every_recipe_stage_names_an_augmentation_that_exists():
     assert {stage.augment for stage in photometric} == {"real-photometric"} == {shipped[-1].augment}
     assert [replace(stage, augment="fer") for stage in photometric] == [replace(s, augment="fer") for s in shipped]
     assert RECIPES["last-stage-photometric"] == shipped[-1:]
-    # the second candidate is the first with every face equalised, from the first stage
-    equalized = RECIPES["shipped-photometric-equalized"]
-    assert [replace(stage, equalize=False) for stage in equalized] == list(photometric)
-    assert all(stage.equalize for stage in equalized) and not any(stage.equalize for stage in photometric)
+    # the second candidate is the shipped lineage with every face equalised, from the first stage
+    equalized = RECIPES["shipped-equalized"]
+    assert [replace(stage, equalize=False) for stage in equalized] == list(shipped)
+    assert all(stage.equalize for stage in equalized) and not any(stage.equalize for stage in shipped)
     # the toy recipe takes the shipped path: a widening, then the shipped last stage's augmentation
     quick = RECIPES["quick"]
     assert quick[0].widths < quick[1].widths and quick[-1].augment == shipped[-1].augment

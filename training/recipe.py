@@ -62,10 +62,10 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # last stage pays no restart to learn them (docs/EXPERIMENTS.md). A job for a lent GPU
     # (KERAS_BACKEND=jax) or a background run across sessions (scripts/long_run.sh).
     "shipped-photometric": tuple(replace(stage, augment="real-photometric") for stage in SHIPPED),
-    # Issue 35's second candidate: the same with every face histogram-equalised, in training and
-    # when served, by the model's first layer (docs/EXPERIMENTS.md).
-    "shipped-photometric-equalized": tuple(replace(stage, augment="real-photometric", equalize=True)
-                                           for stage in SHIPPED),
+    # Issue 35's second candidate: the shipped lineage with every face histogram-equalised, in
+    # training and when served, by the model's first layer. Photometric changes stay in the last
+    # stage only: from the first epoch they read photos worse (docs/EXPERIMENTS.md).
+    "shipped-equalized": tuple(replace(stage, equalize=True) for stage in SHIPPED),
     # The lineage's last stage alone, the fine-tune path: with --init-from a model of the sixth
     # stage (docs/TRAINING.md) it makes the shipped model for a fraction of the lineage's time.
     "last-stage-photometric": (SHIPPED[-1],),
