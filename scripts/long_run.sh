@@ -2,10 +2,10 @@
 # Start or resume a long training run of issue 35 in the background, outside the work tree, so the
 # next session on this machine finds it: `scripts/long_run.sh` (again) resumes at its last finished
 # epoch; `scripts/long_run.sh stop` pauses it (before timing a benchmark). Log: $RUN/nohup.log.
-# The second candidate: RECIPE=shipped-equalized scripts/long_run.sh (its own $RUN).
+# RECIPE= names another recipe (the first candidate, shipped-photometric, is finished), in its own $RUN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECIPE="${RECIPE:-shipped-photometric}"
+RECIPE="${RECIPE:-shipped-equalized}"
 RUN="${RUN:-$HOME/emotion-runs/$RECIPE-bf16}"
 MATCH="training.train --recipe $RECIPE --precision"  # exact: one recipe's name begins another's
 if [[ "${1:-}" == "stop" ]]; then

@@ -59,8 +59,8 @@ SHIPPED = (
 RECIPES: dict[str, tuple[Stage, ...]] = {
     "shipped": SHIPPED,
     # The same lineage with the photometric changes in every stage, from the first epoch, so the
-    # last stage pays no restart to learn them (docs/EXPERIMENTS.md). A job for a lent GPU
-    # (KERAS_BACKEND=jax) or a background run across sessions (scripts/long_run.sh).
+    # last stage pays no restart to learn them: issue 35's first candidate, which read whole
+    # photos worse and was not shipped (docs/EXPERIMENTS.md).
     "shipped-photometric": tuple(replace(stage, augment="real-photometric") for stage in SHIPPED),
     # Issue 35's second candidate: the shipped lineage with every face histogram-equalised, in
     # training and when served, by the model's first layer. Photometric changes stay in the last
