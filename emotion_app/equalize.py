@@ -26,7 +26,7 @@ class EqualizeHistogram(keras.layers.Layer):
     comes out black: it has no contrast to spread.
 
     Always computed in float32, whatever the model's dtype policy: its counts reach H*W (2304), which
-    bfloat16 holds only to 16.
+    bfloat16 rounds to the nearest 16.
     """
 
     def __init__(self, bins: int = 32, **kwargs) -> None:
