@@ -18,6 +18,7 @@ import keras
 from keras import ops
 
 GREY_LEVELS = 256
+LAYER_NAME = "equalize"  # its name in a model: the int8 export keeps what it computes in float32
 
 
 @keras.saving.register_keras_serializable("emotion_app")

@@ -222,6 +222,22 @@ def test_a_missing_start_model_is_a_clear_cli_error(tmp_path, capsys):
     assert "no model file" in capsys.readouterr().err
 
 
+def test_a_start_model_that_reads_faces_otherwise_than_the_recipe_is_a_clear_cli_error(random_model_path, tmp_path,
+                                                                                       capsys, monkeypatch):
+    """Its convolutions learnt raw faces; the recipe's first stage feeds them equalised ones."""
+    import training.train
+
+    def no_training(*args):
+        raise AssertionError("trained from a model that reads faces otherwise")
+
+    monkeypatch.setattr(training.train, "run_recipe", no_training)
+    assert RECIPES["shipped-equalized"][0].equalize
+    run = tmp_path / "r"
+    assert main(["--recipe", "shipped-equalized", "--init-from", str(random_model_path), "--run", str(run)]) == 2
+    assert "does not equalise its faces" in capsys.readouterr().err
+    assert not run.exists()
+
+
 def test_the_seed_option_reaches_the_runs_settings_and_defaults_to_the_shipped_seed(tmp_path, monkeypatch):
     import training.train as train
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from emotion_app.equalize import EqualizeHistogram
+from emotion_app.equalize import LAYER_NAME, EqualizeHistogram
 from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
 # ``--precision``: the Keras dtype policy each name trains under. "bfloat16" computes in bfloat16
@@ -39,7 +39,7 @@ def build_model(
     """
     dtype = PRECISIONS[precision]
     inputs = keras.Input(shape=FACE_SHAPE, name="face")
-    x = EqualizeHistogram(name="equalize")(inputs) if equalize else inputs
+    x = EqualizeHistogram(name=LAYER_NAME)(inputs) if equalize else inputs
     x = layers.Rescaling(1.0 / 255, name="rescale", dtype=dtype)(x)
     for block, width in enumerate(widths, start=1):
         for conv in (1, 2):
