@@ -27,9 +27,9 @@ def input_spec(model_path: Path) -> dict:
     try:
         with zipfile.ZipFile(model_path) as archive:
             layers = json.loads(archive.read("config.json"))["config"]["layers"]
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except FileNotFoundError:  # metadata written ahead of its model: the next write, with the model, corrects it
         return INPUT_SPEC
-    equalizes = any(layer["config"].get("name") == LAYER_NAME for layer in layers)
+    equalizes = any(layer.get("config", {}).get("name") == LAYER_NAME for layer in layers)
     return {**INPUT_SPEC, "preprocessing": EQUALIZING} if equalizes else INPUT_SPEC
 
 
