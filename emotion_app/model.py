@@ -153,8 +153,6 @@ def load_keras(path: Path):
             f"{path} --twin`"
         ) from None
 
-    import emotion_app.equalize  # noqa: F401  (registers the layer a model may start with)
-
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip/config; all mean "unusable"

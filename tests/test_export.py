@@ -67,35 +67,3 @@ def test_an_int8_twin_that_strays_from_its_model_is_refused(model_with_twin):
         write_int8_twin(model_with_twin, twin_path(SHIPPED_MODEL, "litert-int8"), faces, np.zeros(64, int))
     assert json.loads(model_with_twin.with_suffix(".json").read_text()) == before
     assert not twin_path(model_with_twin, "litert-int8").exists()
-
-
-@pytest.mark.slow
-def test_the_int8_twin_of_a_model_that_equalizes_keeps_the_equalisation_in_float32(tmp_path):
-    """In int8 the equalisation's counts (up to 2304) round to steps of about 9 pixels, and a flat
-    face's divisor rounds to the quantised zero, which stopped LiteRT (as on FER2013's blank faces)."""
-    import keras
-    from ai_edge_litert.interpreter import Interpreter
-
-    from training.export import export_all, export_int8
-    from training.network import build_model
-
-    keras.utils.set_random_seed(3)
-    model = tmp_path / "model.keras"
-    build_model(widths=(8, 16, 32), dense_units=32, equalize=True).save(model)
-    saved_model, _ = export_all(model, tmp_path / "export")
-    rng = np.random.default_rng(5)
-    faces = np.clip(rng.normal(128, 40, (32, 48, 48, 1)), 0, 255).round().astype(np.float32)
-    tflite = export_int8(saved_model, tmp_path / "int8.tflite", faces)
-
-    interpreter = Interpreter(model_path=str(tflite))
-    tensors = interpreter.get_tensor_details()
-    equalizing = [op for op in interpreter._get_ops_details() if op["op_name"] != "QUANTIZE"  # its int8 output
-                  and any("/equalize" in tensors[i]["name"] for i in op["outputs"])]
-    assert equalizing and all(tensors[op["outputs"][0]]["dtype"] in (np.float32, np.int32) for op in equalizing)
-    assert any(tensors[op["outputs"][0]]["dtype"] == np.int8 for op in interpreter._get_ops_details()
-               if op["op_name"] == "CONV_2D")  # the network itself is int8
-
-    flat = np.full((2, 48, 48, 1), 127, np.float32)
-    flat[1] = 0
-    run = LiteRTInference(tflite)
-    assert np.isfinite(run(flat)).all()  # failed to invoke before

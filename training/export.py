@@ -14,8 +14,7 @@ with LiteRT, faster per face (``python benchmarks/classifier.py``), and falls ba
 the two files ever drift apart.
 
 ``--int8`` also writes a full-integer quantised twin (weights and activations int8, float input and
-output; its scales fitted on Training faces), faster again on a CPU with int8 dot products. A
-model's histogram equalisation (``emotion_app.equalize``) stays float32 in it.
+output; its scales fitted on Training faces), faster again on a CPU with int8 dot products.
 Quantising changes some outputs, so it is checked on PublicTest instead of to 1e-4: it must keep the
 class of INT8_AGREEMENT of the faces and lose at most INT8_MAX_LOSS accuracy. Both pages serve it,
 the float32 twin where it is missing (``emotion_app.model.load_model(quantized=True)``).
@@ -24,7 +23,6 @@ the float32 twin where it is missing (``emotion_app.model.load_model(quantized=T
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -112,33 +110,12 @@ def export_int8(saved_model_dir: Path, path: Path, faces) -> Path:
 
     faces = np.asarray(faces, np.float32)
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=["serving_default"])
-    float_tensors = equalizing_tensors(converter.convert())
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: ([faces[i:i + 1]] for i in range(len(faces)))
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = converter.inference_output_type = tf.float32
-    if not float_tensors:
-        path.write_bytes(converter.convert())
-        return path
-    # Histogram equalisation stays float32: in int8 its counts (up to 48x48) round to steps of about
-    # 9 pixels and a flat face's divisor rounds to the quantised zero, which stops LiteRT. Only
-    # TFLite's quantisation debugger takes a list of tensors to leave out.
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=converter.representative_dataset,
-        debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=float_tensors))
-    path.write_bytes(debugger.get_nondebug_quantized_model())
+    path.write_bytes(converter.convert())
     return path
-
-
-def equalizing_tensors(float_tflite: bytes) -> list[str]:
-    """The tensors of a float TFLite model computed by its histogram equalisation layer, if any."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    from emotion_app.equalize import LAYER_NAME
-
-    scope = re.compile(rf"/{LAYER_NAME}(_\d+)?/")
-    return [tensor["name"] for tensor in Interpreter(model_content=float_tflite).get_tensor_details()
-            if scope.search(tensor["name"])]
 
 
 def write_int8_twin(model_path: Path, tflite: Path, faces, labels, min_agreement: float = INT8_AGREEMENT,

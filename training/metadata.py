@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emotion_app.equalize import LAYER_NAME
 from emotion_app.labels import EMOTIONS, FACE_SHAPE
 
 INPUT_SPEC = {
@@ -17,20 +15,6 @@ INPUT_SPEC = {
     "value_range": [0, 255],
     "preprocessing": "none outside the model: the first layer rescales by 1/255",
 }
-EQUALIZING = (
-    "none outside the model: the first layer equalises the histogram of grey levels, the next rescales by 1/255"
-)
-
-
-def input_spec(model_path: Path) -> dict:
-    """The input contract of the ``.keras`` file, read from its config (no weights loaded)."""
-    try:
-        with zipfile.ZipFile(model_path) as archive:
-            layers = json.loads(archive.read("config.json"))["config"]["layers"]
-    except FileNotFoundError:  # metadata written ahead of its model: the next write, with the model, corrects it
-        return INPUT_SPEC
-    equalizes = any(layer.get("config", {}).get("name") == LAYER_NAME for layer in layers)
-    return {**INPUT_SPEC, "preprocessing": EQUALIZING} if equalizes else INPUT_SPEC
 
 
 def metadata_path(model_path: Path) -> Path:
@@ -47,7 +31,7 @@ def write_metadata(model_path: Path, **sections) -> dict:
         format_version=1,
         model_file=Path(model_path).name,
         labels=list(EMOTIONS),
-        input=input_spec(model_path),
+        input=INPUT_SPEC,
         output={"shape": [None, len(EMOTIONS)], "meaning": "softmax probabilities in the order of 'labels'"},
         keras_version=keras.__version__,
         date=datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from emotion_app.equalize import LAYER_NAME, EqualizeHistogram
 from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
 # ``--precision``: the Keras dtype policy each name trains under. "bfloat16" computes in bfloat16
@@ -19,7 +18,6 @@ def build_model(
     dense_units: int = 256,
     dense_dropout: float = 0.4,
     precision: str = "float32",
-    equalize: bool = False,
 ) -> keras.Model:
     """Six 3x3 convolutions in three pairs (conv-BN-ELU twice, then max-pool), a dense head, softmax.
 
@@ -33,14 +31,10 @@ def build_model(
 
     ``precision`` (a ``PRECISIONS`` key) sets the policy of every layer but the softmax, which stays
     float32 so the loss never sees bfloat16 probabilities.
-
-    ``equalize`` puts histogram equalisation (``emotion_app.equalize``) before the rescaling, so the
-    served file equalises the faces it is given as it did in training.
     """
     dtype = PRECISIONS[precision]
     inputs = keras.Input(shape=FACE_SHAPE, name="face")
-    x = EqualizeHistogram(name=LAYER_NAME)(inputs) if equalize else inputs
-    x = layers.Rescaling(1.0 / 255, name="rescale", dtype=dtype)(x)
+    x = layers.Rescaling(1.0 / 255, name="rescale", dtype=dtype)(inputs)
     for block, width in enumerate(widths, start=1):
         for conv in (1, 2):
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{block}_{conv}", dtype=dtype)(x)
@@ -55,11 +49,6 @@ def build_model(
     x = layers.Dropout(dense_dropout, name="drop_dense", dtype=dtype)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="emotion_cnn")
-
-
-def equalizes(model: keras.Model) -> bool:
-    """Whether ``model`` (a ``build_model`` network) equalises its faces."""
-    return any(isinstance(layer, EqualizeHistogram) for layer in model.layers)
 
 
 @keras.saving.register_keras_serializable("emotion_training")

@@ -8,7 +8,7 @@ reasons behind each value are in docs/EXPERIMENTS.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from training.data import DEFAULT_DATA, DEFAULT_FERPLUS
 
@@ -40,7 +40,6 @@ class Stage:
     dense_dropout: float = 0.4
     erase: bool = False  # random erasing
     augment: str = "fer"  # a training/network.py AUGMENTATIONS name
-    equalize: bool = False  # histogram equalisation as the model's first layer (served with it)
 
 
 WIDE, WIDER = (40, 80, 160), (48, 96, 192)
@@ -58,14 +57,6 @@ SHIPPED = (
 )
 RECIPES: dict[str, tuple[Stage, ...]] = {
     "shipped": SHIPPED,
-    # The same lineage with the photometric changes in every stage, from the first epoch, so the
-    # last stage pays no restart to learn them: issue 35's first candidate, which read whole
-    # photos worse and was not shipped (docs/EXPERIMENTS.md).
-    "shipped-photometric": tuple(replace(stage, augment="real-photometric") for stage in SHIPPED),
-    # Issue 35's second candidate: the shipped lineage with every face histogram-equalised, in
-    # training and when served, by the model's first layer. Photometric changes stay in the last
-    # stage only: from the first epoch they read photos worse (docs/EXPERIMENTS.md).
-    "shipped-equalized": tuple(replace(stage, equalize=True) for stage in SHIPPED),
     # The lineage's last stage alone, the fine-tune path: with --init-from a model of the sixth
     # stage (docs/TRAINING.md) it makes the shipped model for a fraction of the lineage's time.
     "last-stage-photometric": (SHIPPED[-1],),

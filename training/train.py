@@ -40,7 +40,7 @@ from training.data import (
     load_ferplus_targets,
     soft_targets,
 )
-from training.network import PRECISIONS, build_augmentation, build_model, equalizes, keras
+from training.network import PRECISIONS, build_augmentation, build_model, keras
 from training.recipe import RECIPES, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     from training.widen import widen_model
 
     model = build_model(stage.widths, stage.block_dropout, settings.dense_units, stage.dense_dropout,
-                        settings.precision, stage.equalize)
+                        settings.precision)
     if init is None:
         return model
     earlier = keras.saving.load_model(init)
@@ -375,14 +375,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.init_from is not None and not args.init_from.is_file():
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
         return 2
-    if args.init_from is not None:
-        starts_equalized = equalizes(keras.saving.load_model(args.init_from))
-        if starts_equalized != RECIPES[args.recipe][0].equalize:
-            # its weights would copy (the layer has none), but its convolutions learnt other faces
-            print(f"error: --init-from: {args.init_from} {'equalises' if starts_equalized else 'does not equalise'} "
-                  f"its faces and the first stage of --recipe {args.recipe} "
-                  f"{'does not' if starts_equalized else 'does'}", file=sys.stderr)
-            return 2
     try:
         run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from, not args.no_finish)
     except DataError as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.network import build_model, equalizes
+from training.network import build_model
 
 BLOCKS = 3
 
@@ -33,8 +33,7 @@ def widen_model(model, widths: tuple[int, int, int], seed: int = 0):
     rng = np.random.default_rng(seed)
     old_widths = tuple(model.get_layer(f"conv{b}_1").filters for b in range(1, BLOCKS + 1))
     dense = model.get_layer("dense")
-    wide = build_model(widths, model.get_layer("drop1").rate, dense.units, model.get_layer("drop_dense").rate,
-                       equalize=equalizes(model))
+    wide = build_model(widths, model.get_layer("drop1").rate, dense.units, model.get_layer("drop_dense").rate)
 
     incoming_source, incoming_share = np.zeros(1, dtype=int), np.ones(1)  # the single gray channel
     for block, (old, new) in enumerate(zip(old_widths, widths, strict=True), start=1):
