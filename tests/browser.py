@@ -121,13 +121,18 @@ def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(
             browser.close()
 
 
-def through_the_navigation(page) -> None:
-    """From the photo page to the webcam page and back, by the app's own navigation."""
+ENGLISH_PAGES = ("Emotion detector: live webcam", "Press START to begin", "Emotion detector: photos")
+
+
+def through_the_navigation(page, texts: tuple[str, str, str] = ENGLISH_PAGES) -> None:
+    """From the photo page to the webcam page and back, by the app's own navigation; ``texts``: the
+    webcam page's title, its START hint and the photo page's title, in the language shown."""
     from playwright.sync_api import expect
 
-    open_by_navigation(page, "Webcam", "Emotion detector: live webcam")
-    expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=60_000)
-    open_by_navigation(page, "Photos", "Emotion detector: photos")
+    webcam_title, start_hint, photos_title = texts
+    open_by_navigation(page, "Webcam", webcam_title)
+    expect(page.get_by_text(start_hint, exact=False)).to_be_visible(timeout=60_000)
+    open_by_navigation(page, "Photos", photos_title)
 
 
 def open_by_navigation(page, link: str, title: str) -> None:

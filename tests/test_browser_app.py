@@ -3,7 +3,6 @@
 import pytest
 
 from tests.browser import (
-    open_by_navigation,
     open_page,
     require_chromium,
     screenshot_dir,
@@ -45,6 +44,5 @@ def test_the_language_chosen_on_one_page_stays_on_the_other(tmp_path):
         shown = page.evaluate(words)
         assert shown[0] == ["0px", '"Choisir des fichiers"'] and shown[1][0] == "0px"
         assert shown[1][1].startswith('"50 Mo par fichier')
-        open_by_navigation(page, "Webcam", "Détecteur d'émotions : webcam en direct")
-        expect(page.get_by_text("Appuie sur DÉMARRER pour commencer", exact=False)).to_be_visible(timeout=60_000)
-        open_by_navigation(page, "Photos", "Détecteur d'émotions : photos")
+        through_the_navigation(page, ("Détecteur d'émotions : webcam en direct", "Appuie sur DÉMARRER pour commencer",
+                                      "Détecteur d'émotions : photos"))
