@@ -70,12 +70,12 @@ def peak_rss_mb() -> float:
 
 def timed(files: list[str], executor, window: int, repeats: int) -> float:
     """Mean seconds a pass over ``files`` takes, after one warm-up pass."""
-    options = batch.Options()
-    list(batch.run(files, options, executor, window))
+    options, jobs = batch.Options(), [batch.Job(file) for file in files]
+    list(batch.run(jobs, options, executor, window))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        results = list(batch.run(files, options, executor, window))
+        results = list(batch.run(jobs, options, executor, window))
         times.append(time.perf_counter() - start)
         assert not [r for r in results if r.error], [r.error for r in results if r.error]
     return float(np.mean(times))

@@ -5,15 +5,18 @@ use, file by file on any ``concurrent.futures`` executor. No Streamlit, no argum
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emotion_app.exports import FACE_FIELDS, output_name
+from emotion_app.exports import FACE_FIELDS, safe_file_name
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.video import VIDEO_TYPES
 
@@ -33,6 +36,14 @@ class Options:
     annotate: str | None = None  # folder for annotated copies (photos PNG, videos H.264 MP4)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One file to analyse, and where its annotated copy goes (``None``: no copy)."""
+
+    file: str
+    annotated: str | None = None
+
+
 @dataclass
 class FileResult:
     file: str
@@ -42,18 +53,119 @@ class FileResult:
     seconds: float = 0.0
 
 
-def find_media(paths: Iterable[str | Path]) -> list[Path]:
-    """The files to analyse: each file named, and every photo or video under each folder named
-    (recursively, sorted, hidden files skipped). A path that does not exist is kept: it becomes
-    an error row, not a crash."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix[1:].lower() in MEDIA_TYPES
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))  # a file named twice is analysed once
+@dataclass
+class Found:
+    """What the paths named hold: the files to analyse (in order, each once), each with where its
+    annotated copy goes relative to the annotate folder, and what was passed over, counted by kind."""
+
+    files: list[Path] = field(default_factory=list)
+    annotated_names: dict[Path, Path] = field(default_factory=dict)
+    skipped: Counter = field(default_factory=Counter)
+
+
+def find_media(paths: Iterable[str | Path], exclude: Path | None = None) -> Found:
+    """Each file named, and every photo or video under each folder named (recursively, sorted,
+    following linked folders once, hidden files and ``exclude`` passed over). A path that does not
+    exist raises ``FileNotFoundError``: it is the user's mistake, found before anything runs.
+
+    Annotated names mirror the folders from the deepest folder that holds every path named, and
+    keep the file's extension, so ``a.jpg`` and ``a.png``, or ``sub/a.jpg`` and ``sub_a.jpg``,
+    never share one."""
+    paths = [Path(path) for path in paths]
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(path)
+    excluded = exclude.resolve() if exclude is not None else None
+    base = Path(os.path.commonpath([os.path.dirname(os.path.abspath(path)) for path in paths]))
+    found, seen, taken = Found(), set(), set()
+    for path in paths:
+        for file in (_walk(path, excluded, found.skipped) if path.is_dir() else [path]):
+            real = file.resolve()
+            if real in seen:
+                continue  # a file named twice, or reached through a link, is analysed once
+            seen.add(real)
+            found.files.append(file)
+            name = _annotated_name(file, base)
+            while name in taken:  # two names that differ only in characters no file system takes
+                name = name.with_name("_" + name.name)
+            taken.add(name)
+            found.annotated_names[file] = name
+    return found
+
+
+def _walk(folder: Path, excluded: Path | None, skipped: Counter) -> list[Path]:
+    visited, media = set(), []
+    for root, folders, names in os.walk(folder, followlinks=True):
+        real = Path(root).resolve()
+        if real in visited or (excluded is not None and real == excluded):
+            folders[:] = []  # a link back up the tree, or the annotate folder of this very run
+            continue
+        visited.add(real)
+        hidden = [name for name in folders + names if name.startswith(".")]
+        if hidden:
+            skipped["hidden"] += len(hidden)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            suffix = Path(name).suffix[1:].lower()
+            if suffix in MEDIA_TYPES:
+                media.append(Path(root) / name)
+            else:
+                skipped[f".{suffix}" if suffix else "no extension"] += 1
+    return sorted(media)
+
+
+def _annotated_name(file: Path, base: Path) -> Path:
+    """``file``'s annotated copy, relative to the annotate folder: its folders below ``base``, then
+    its whole name (extension kept) and the suffix the copy's kind adds."""
+    parts = Path(os.path.dirname(os.path.abspath(file))).relative_to(base).parts
+    return Path(*(safe_file_name(part, "folder") for part in parts), safe_file_name(file.name))
+
+
+def start_worker(detector: str) -> None:
+    """A pool worker's first step: end with the command (a worker whose parent was killed would
+    otherwise wait for work forever), and load its predictor once, before any progress is drawn."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+    load_quietly(detector)
+
+
+def load_quietly(detector: str) -> None:
+    """Load the worker's predictor and run each network once, with LiteRT's start-up line ("INFO:
+    Created TensorFlow Lite XNNPACK delegate"), which it writes to the process's stderr and no
+    setting turns off, kept off the terminal."""
+    import numpy as np
+
+    from emotion_app.labels import FACE_SHAPE
+
+    with _stderr_to_null():
+        predictor = worker_predictor(detector)
+        predictor.warm_up()
+        predictor.model.probabilities(np.zeros((1, *FACE_SHAPE), np.float32))
+
+
+@contextlib.contextmanager
+def _stderr_to_null() -> Iterator[None]:
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,8 +185,9 @@ def worker_painter():
     return Painter()
 
 
-def analyze_file(path: str, options: Options) -> FileResult:
-    """One file's rows, or an error row: never raises for a bad file (a bug is logged and named)."""
+def analyze_file(path: str, options: Options, annotated: str | None = None) -> FileResult:
+    """One file's rows, or an error row: never raises for a bad file (a bug is logged and named).
+    ``annotated``: where its annotated copy goes, without the suffix its kind adds."""
     from emotion_app.photo import analyze_photo, face_rows
     from emotion_app.profiles import PHOTO
     from emotion_app.video import analyze_video, is_picture
@@ -87,18 +200,18 @@ def analyze_file(path: str, options: Options) -> FileResult:
         if Path(path).suffix[1:].lower() in VIDEO_TYPES and not is_picture(data):
             video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path)
             result.rows = video.rows
-            annotated, suffix = video.video, "_emotions.mp4"
+            picture, suffix = video.video, "_emotions.mp4"
             if video.incomplete:
                 result.error = f"the video is damaged or incomplete: its first {video.seconds:.0f} s were analysed"
         else:
             photo = analyze_photo(data, predictor, painter, settings)
             result.rows = face_rows([(path, photo)])
-            annotated, suffix = (photo.png() if options.annotate else b""), "_emotions.png"
+            picture, suffix = (photo.png() if annotated else b""), "_emotions.png"
         result.faces = len(result.rows)
-        if options.annotate:
-            target = Path(options.annotate) / output_name(_flat(path), suffix)
+        if annotated:
+            target = Path(annotated + suffix)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(annotated)
+            target.write_bytes(picture)
     except ImageError as error:
         result.error = str(error)
     except FileNotFoundError:
@@ -116,11 +229,6 @@ def analyze_file(path: str, options: Options) -> FileResult:
     return result
 
 
-def _flat(path: str) -> str:
-    """``a/b/c.jpg`` as one file name, ``a_b_c.jpg``, so annotated copies of two ``c.jpg`` differ."""
-    return "_".join(part for part in Path(path).parts if part not in ("/", "..", "."))
-
-
 class InlineExecutor(Executor):
     """Runs each task at once in this process: ``--workers 1``, with nothing to start."""
 
@@ -133,29 +241,32 @@ class InlineExecutor(Executor):
         return future
 
 
-def local_executor(workers: int) -> Executor:
-    """``workers`` processes on this machine (each loads its own predictor), or this process for 1.
+def local_executor(workers: int, detector: str = Options.detector) -> Executor:
+    """``workers`` processes on this machine (each loads its own predictor for ``detector`` as it
+    starts), or this process for 1.
 
     NOTE: processes are spawned, not forked: a fork of a process that has loaded TensorFlow or
     LiteRT threads can hang."""
     if workers <= 1:
+        load_quietly(detector)
         return InlineExecutor()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=start_worker, initargs=(detector,))
 
 
-def run(files: list[str], options: Options, executor: Executor, window: int = 64) -> Iterator[FileResult]:
+def run(jobs: list[Job], options: Options, executor: Executor, window: int = 64) -> Iterator[FileResult]:
     """Each file's result as it finishes (not in order), at most ``window`` files queued at once so
     a million-file run does not hold a million futures."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     pending: set[Future] = set()
-    queue = iter(files)
+    queue = iter(jobs)
     while True:
-        for file in queue:
-            pending.add(executor.submit(analyze_file, file, options))
+        for job in queue:
+            pending.add(executor.submit(analyze_file, job.file, options, job.annotated))
             if len(pending) >= window:
                 break
         if not pending:

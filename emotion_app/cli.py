@@ -6,97 +6,46 @@
     emotion-app serve                               # the same as: streamlit run app.py
 
 Rows are written as files finish, so an interrupted run loses nothing finished; run the same
-command again and the files already in the output are skipped (a half-written last line is
-repaired first).
+command again and the files already in the output are skipped, those that failed are tried again
+(a half-written last line is repaired first). The output is only ever a file this command wrote,
+resumed with the same options and model (emotion_app/output.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import re
 import sys
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
 from emotion_app import batch
-from emotion_app.exports import rows_csv, spreadsheet_safe
+from emotion_app.output import FORMATS, RECORD_SUFFIX, OutputError, ResultsFile
 from emotion_app.pool import usable_cores
 
-FORMATS = (".csv", ".jsonl", ".parquet")
+# A Dask scheduler's address: tcp:// or tls://, a host (or [IPv6]) and a port.
+DASK_ADDRESS = re.compile(r"^((tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$")
 
 
 class CliError(Exception):
     """A clear one-line error for the user; the command exits with status 2."""
 
 
-# --- the output file: appended as the run goes, read back on resume --------------------------
-
-
-def repair(path: Path) -> None:
-    """Cut a half-written last line (the run was killed mid-write) so appending starts clean."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        path.write_bytes(data[: data.rfind(b"\n") + 1])
-
-
-def done_files(path: Path) -> set[str]:
-    """The files an earlier run already wrote rows for."""
-    import csv
-
-    if not path.exists() or path.stat().st_size == 0:
-        return set()
-    repair(path)
-    with open(path, encoding="utf-8", newline="") as stream:
-        if path.suffix == ".jsonl":
-            return {json.loads(line)["file"] for line in stream if line.strip()}
-        return {_unquote(row["file"]) for row in csv.DictReader(stream)}
-
-
-def _unquote(cell: str) -> str:
-    """A file name as the CSV holds it, back to the name (``spreadsheet_safe`` adds an apostrophe)."""
-    return cell[1:] if cell.startswith("'") and spreadsheet_safe(cell[1:]) == cell else cell
-
-
-class RowWriter:
-    """Appends rows to a CSV or JSON Lines file, flushing after each file's rows."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.kind = path, path.suffix
-        fresh = not path.exists() or path.stat().st_size == 0
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.stream = open(path, "ab")
-        except OSError as error:
-            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-        if fresh and self.kind == ".csv":
-            self.stream.write(rows_csv([], batch.BATCH_FIELDS))
-
-    def write(self, rows: list[dict]) -> None:
-        if self.kind == ".csv":
-            self.stream.write(rows_csv(rows, batch.BATCH_FIELDS).split(b"\n", 1)[1])
-        else:
-            self.stream.write(b"".join(json.dumps({f: row.get(f) for f in batch.BATCH_FIELDS},
-                                                  ensure_ascii=False).encode() + b"\n" for row in rows))
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-def to_parquet(jsonl: Path, target: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
-    pq.write_table(pa.Table.from_pylist(rows), target)
-
-
 # --- progress on stderr ------------------------------------------------------------------------
+
+
+def plural(n: int, word: str) -> str:
+    """``1 file``, ``2 files``, ``0 files``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class Progress:
     """One line on stderr, rewritten in place: files done, faces, errors, elapsed and ETA."""
+
+    ETA_AFTER = 3  # files: the first ones carry the start-up (loading, a video's first frames)
 
     def __init__(self, total: int, stream=None) -> None:
         self.total, self.stream, self.started = total, stream or sys.stderr, time.monotonic()
@@ -107,17 +56,34 @@ class Progress:
         self.faces += result.faces
         self.errors += result.error is not None
         elapsed = time.monotonic() - self.started
-        eta = elapsed / self.files * (self.total - self.files)
+        if self.files >= min(self.ETA_AFTER, self.total):
+            eta = f"ETA {elapsed / self.files * (self.total - self.files):.0f} s"
+        else:
+            eta = "ETA after a few files"
         width = 24
         filled = int(width * self.files / max(1, self.total))
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.files}/{self.total} files, "
-                          f"{self.faces} faces, {self.errors} errors, {elapsed:.0f} s, ETA {eta:.0f} s ")
+                          f"{plural(self.faces, 'face')}, {plural(self.errors, 'error')}, {elapsed:.0f} s, {eta} ")
         self.stream.flush()
 
-    def summary(self, skipped: int) -> str:
+    def summary(self, done_before: int, retried: int, skipped: Counter) -> str:
         seconds = time.monotonic() - self.started
-        done = f"{self.files} files analysed, {self.faces} faces, {self.errors} errors, {seconds:.1f} s"
-        return done + (f"; {skipped} files skipped (already in the output)" if skipped else "")
+        parts = [f"{plural(self.files, 'file')} analysed, {plural(self.faces, 'face')}, "
+                 f"{plural(self.errors, 'error')}, {seconds:.1f} s"]
+        if done_before:
+            parts.append(f"{plural(done_before, 'file')} already in the output")
+        if retried:
+            parts.append(f"{plural(retried, 'file')} that failed before tried again")
+        if skipped:
+            parts.append(skipped_kinds(skipped))
+        return "; ".join(parts)
+
+
+def skipped_kinds(skipped: Counter) -> str:
+    """``skipped 2 .heic files, 1 .txt file, 3 hidden`` (hidden files and folders are never walked)."""
+    kinds = [f"{plural(count, kind + ' file') if kind != 'hidden' else f'{count} hidden'}"
+             for kind, count in sorted(skipped.items(), key=lambda item: (item[0] == "hidden", -item[1]))]
+    return "skipped " + ", ".join(kinds)
 
 
 # --- executors -------------------------------------------------------------------------------
@@ -125,22 +91,59 @@ class Progress:
 
 def executor_for(args, stack: ExitStack):
     """The one seam between the run and where it runs: a ``concurrent.futures`` executor."""
-    if args.dask:
+    if not args.dask:
+        return stack.enter_context(batch.local_executor(args.workers, args.detector))
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CliError("--dask needs Dask: pip install 'emotion-app[dask]'") from None
+    if args.dask == "local":
+        cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                                   processes=True, dashboard_address=None))
+        client = stack.enter_context(Client(cluster))
+    else:
+        client = stack.enter_context(connect(Client, args.dask, args.dask_timeout))
+    return client.get_executor(pure=False)
+
+
+def check_dask_address(address: str) -> None:
+    if address == "local" or DASK_ADDRESS.match(address):
+        return
+    hint = " (that is a web address, perhaps its dashboard's)" if address.startswith(("http://", "https://")) else ""
+    raise CliError(f"--dask takes 'local' or a Dask scheduler's address, tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786), "
+                   f"not {address!r}{hint}")
+
+
+def connect(client_class, address: str, timeout: str):
+    """A client of the scheduler at ``address``, or a one-line error within ``timeout``: Dask's own
+    timeout does not cover a port that answers but is not a scheduler (a web server), and some
+    failures surface as other errors than ``OSError``."""
+    import threading
+
+    from dask.utils import parse_timedelta
+
+    seconds = parse_timedelta(timeout)
+    outcome: dict = {}
+
+    def attempt() -> None:
         try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise CliError("--dask needs Dask: pip install 'emotion-app[dask]'") from None
-        try:
-            if args.dask == "local":
-                cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                                           processes=True, dashboard_address=None))
-                client = stack.enter_context(Client(cluster))
-            else:
-                client = stack.enter_context(Client(args.dask, timeout=args.dask_timeout))
-        except (OSError, TimeoutError) as error:
-            raise CliError(f"cannot reach the Dask scheduler at {args.dask}: {error}") from None
-        return client.get_executor(pure=False)
-    return stack.enter_context(batch.local_executor(args.workers))
+            outcome["client"] = client_class(address, timeout=seconds)
+        except Exception as error:  # any failure to connect is the same answer to the user
+            outcome["error"] = error
+
+    thread = threading.Thread(target=attempt, daemon=True, name="dask-connect")
+    thread.start()
+    thread.join(seconds + 2)
+    if "client" in outcome:
+        return outcome["client"]
+    error = outcome.get("error")
+    if error is None:
+        why = f"no Dask scheduler answered within {seconds:.0f} s"
+    elif isinstance(error, OSError | TimeoutError):
+        why = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    else:  # e.g. a gateway's reply read as a Dask message: "Unable to allocate 3.07 EiB"
+        why = "something answered there, but not a Dask scheduler"
+    raise CliError(f"cannot reach the Dask scheduler at {address}: {why}")
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -155,39 +158,90 @@ def analyze(args) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise CliError("--out .parquet needs pyarrow (pip install pyarrow), or use .csv or .jsonl") from None
-    rows_path = out.with_suffix(".parquet.jsonl") if out.suffix == ".parquet" else out
-    files = [str(path) for path in batch.find_media(args.paths)]
-    done = done_files(rows_path)
-    todo = [file for file in files if file not in done]
+    if args.dask:
+        check_dask_address(args.dask)
+    cores = usable_cores()
+    if args.workers > cores and args.dask in (None, "local"):
+        print(f"note: --workers {args.workers} is more than the {plural(cores, 'core')} this machine lets us use: "
+              f"{cores} workers (more would only share the same cores and multiply the memory)", file=sys.stderr)
+        args.workers = cores
+    annotate = Path(args.annotate).absolute() if args.annotate else None
+    try:
+        found = batch.find_media(args.paths, exclude=annotate)
+    except FileNotFoundError as error:
+        raise CliError(f"{error.args[0]} does not exist: nothing was analysed") from None
+    if not found.files:
+        seen = skipped_kinds(found.skipped) if found.skipped else "the folders are empty"
+        raise CliError(f"no photo or video to analyse in {' '.join(args.paths)} ({seen}); "
+                       f"the types read are {', '.join(batch.MEDIA_TYPES)}")
     options = batch.Options(detector=args.detector, sensitivity=args.sensitivity, every=args.every,
-                            annotate=str(args.annotate) if args.annotate else None)
-    progress = Progress(len(todo))
+                            annotate=str(annotate) if annotate else None)
     with ExitStack() as stack:
-        writer = RowWriter(rows_path)
-        stack.callback(writer.close)
-        executor = executor_for(args, stack)
+        executor = executor_for(args, stack)  # before the output: a cluster out of reach writes nothing
+        try:
+            results = ResultsFile(out, batch.BATCH_FIELDS, recorded_options(options), fresh=args.fresh)
+        except OutputError as error:
+            raise CliError(str(error)) from None
+        stack.callback(results.close)
+        moved = os.path.realpath(results.base) != os.path.realpath(os.getcwd())
+        jobs = [batch.Job(os.path.abspath(file) if moved else str(file),
+                          str(annotate / found.annotated_names[file]) if annotate else None)
+                for file in found.files if file.resolve() not in results.done]
+        done_before = len(found.files) - len(jobs)
+        progress = Progress(len(jobs))
         window = 1 if isinstance(executor, batch.InlineExecutor) else 4 * max(1, args.workers)
         try:
-            for result in batch.run(todo, options, executor, window):
-                writer.write(result.rows)
+            for result in batch.run(jobs, options, executor, window):
+                results.write(result.rows)
                 progress.update(result)
         except KeyboardInterrupt:
-            print(f"\ninterrupted: {progress.summary(len(files) - len(todo))}; run the same command to go on",
-                  file=sys.stderr)
+            print(f"\ninterrupted: {progress.summary(done_before, results.retried, found.skipped)}; "
+                  f"run the same command to go on", file=sys.stderr)
             return 130
-    if out.suffix == ".parquet":
-        to_parquet(rows_path, out)
-    print(("\n" if todo else "") + progress.summary(len(files) - len(todo)) + f" -> {out}", file=sys.stderr)
+        results.finish()
+    print(("\n" if jobs else "") + progress.summary(done_before, results.retried, found.skipped) + f" -> {out}",
+          file=sys.stderr)
+    if progress.errors:
+        print(f"{plural(progress.errors, 'file')} could not be analysed: the 'error' column says why", file=sys.stderr)
+        return 1
     return 0
 
 
+def recorded_options(options: batch.Options) -> dict:
+    """What the rows depend on, as the results file's record keeps it: a run resumed with other
+    options, or another model, would mix rows that do not compare."""
+    from emotion_app.model import default_model_path, sha256_file
+
+    return {"detector": options.detector, "sensitivity": options.sensitivity, "every": options.every,
+            "annotate": options.annotate, "model_sha256": sha256_file(default_model_path())}
+
+
 def serve(extra: list[str]) -> int:
-    """``streamlit run app.py`` with any further Streamlit options."""
+    """``streamlit run app.py`` with any further Streamlit options; Ctrl-C stops it quietly."""
     import subprocess
 
     from emotion_app.paths import APP
 
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *extra], cwd=APP.parent)
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), *extra], cwd=APP.parent)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # the server had the same Ctrl-C: let it stop on its own
+        try:
+            server.wait(timeout=10)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            server.terminate()
+            server.wait()
+        return 130
+
+
+EXIT_CODES = f"""exit status:
+  0    every file analysed (or already in the output)
+  1    the run finished, but some files could not be analysed: their rows' 'error' column says why
+  2    nothing was analysed: a bad option, a path that does not exist, no photo or video found, or an
+       output that is not this command's own (an existing file is only ever appended to when it was
+       written by emotion-app with the same options: its record, OUT{RECORD_SUFFIX}, lies beside it)
+  130  interrupted (Ctrl-C): run the same command again to go on
+"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -197,7 +251,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="emotion-app", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("analyze", help="analyse photos and videos into a table of faces")
+    run = commands.add_parser("analyze", help="analyse photos and videos into a table of faces",
+                              epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("paths", nargs="+", help="photos, videos, or folders (walked recursively)")
     run.add_argument("--out", required=True, help="results file: .csv, .jsonl or .parquet")
     run.add_argument("--every", type=int, default=batch.Options.every, help="videos: analyse every Nth frame")
@@ -207,6 +262,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=usable_cores(),
                      help="processes (or, with --dask local, Dask workers); default: this machine's cores")
     run.add_argument("--dask", help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786) or 'local'")
+    run.add_argument("--fresh", action="store_true",
+                     help="replace the rows of an earlier run in --out (only ever a file this command wrote)")
     run.add_argument("--dask-timeout", default="10s", help=argparse.SUPPRESS)
     commands.add_parser("serve", help="start the web app (streamlit run app.py); more options go to Streamlit")
     return top

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 
 from emotion_app.labels import EMOTIONS
 
-# OWASP's rule for CSV injection: a cell starting with one of these is a formula to a spreadsheet
-# (tab and carriage return too, which some of them strip first); a leading apostrophe makes it text.
+# OWASP's rule for CSV injection: a cell starting with one of these, after any leading spaces, is a
+# formula to a spreadsheet (tab and carriage return too, which some of them strip first); a leading
+# apostrophe makes it text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What Windows cannot have in a file name, and control and bidirectional-override characters (a
 # name that shows as "photo_gpj.exe" but is "photo_exe.jpg").
@@ -51,7 +52,7 @@ def rows_json(rows: list[dict]) -> bytes:
 
 def spreadsheet_safe(value: object) -> object:
     """``value``, with a text cell that a spreadsheet would run as a formula made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)):
         return "'" + value
     return value
 

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Start or resume a long training run in the background, in bfloat16 (about twice as fast on CPUs with
-# AMX), outside the work tree, so the next session on this machine finds it: `scripts/long_run.sh`
-# (again) resumes at its last finished epoch; `scripts/long_run.sh stop` pauses it (before timing a
-# benchmark). Log: $RUN/nohup.log. RECIPE= names a recipe of training/recipe.py (default: the
-# shipped one), in its own $RUN; judge the finished model with `python -m benchmarks.judge`.
+# Start or resume a long training run in the background, outside the work tree, so the next session
+# on this machine finds it: `scripts/long_run.sh` (again) resumes at its last finished epoch;
+# `scripts/long_run.sh stop` pauses it (before timing a benchmark). Log: $RUN/nohup.log.
+# RECIPE= names a recipe of training/recipe.py (default: the shipped one); SEED= trains a sibling
+# lineage (an ensemble member); PRECISION= defaults to bfloat16 on CPUs with AMX (about twice as
+# fast there) and float32 elsewhere (no gain without AMX: ../shared/MEASURED.md). Each run has its
+# own $RUN; judge the finished model with `python -m benchmarks.judge`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${RECIPE:-shipped}"
-RUN="${RUN:-$HOME/emotion-runs/$RECIPE-bf16}"
-MATCH="training.train --recipe $RECIPE --precision"  # exact: one recipe's name begins another's
+SEED="${SEED:-42}"
+if grep -qw amx_bf16 /proc/cpuinfo 2>/dev/null; then DEFAULT_PRECISION=bfloat16; else DEFAULT_PRECISION=float32; fi
+PRECISION="${PRECISION:-$DEFAULT_PRECISION}"
+RUN="${RUN:-$HOME/emotion-runs/$RECIPE-seed$SEED-$PRECISION}"
+MATCH="training.train --recipe $RECIPE --seed $SEED --precision"  # exact: one recipe's name begins another's
 if [[ "${1:-}" == "stop" ]]; then
-  pkill -f -- "$MATCH" && echo "stopped; run again to resume" || echo "not running"
+  # every lineage: a benchmark wants the cores to itself
+  pkill -f -- "training.train --recipe" && echo "stopped; run again to resume" || echo "not running"
   exit 0
 fi
 if pgrep -f -- "$MATCH" >/dev/null; then
   echo "already running: tail -f $RUN/train.log"; exit 0
 fi
 mkdir -p "$RUN"
-nohup nice -n 10 python -m training.train --recipe "$RECIPE" --precision bfloat16 --run "$RUN" \
+nohup nice -n 10 python -m training.train --recipe "$RECIPE" --seed "$SEED" --precision "$PRECISION" --run "$RUN" \
   >>"$RUN/nohup.log" 2>&1 &
 echo "running in the background (pid $!): tail -f $RUN/train.log"

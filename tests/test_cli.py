@@ -45,7 +45,8 @@ def read_rows(path: Path) -> list[dict]:
 
 def test_a_folder_becomes_a_row_per_face_with_errors_named_and_a_summary(folder, tmp_path, capsys):
     out = tmp_path / "faces.csv"
-    assert main(["analyze", str(folder), "--out", str(out), "--workers", "1", "--annotate", str(tmp_path / "ann")]) == 0
+    # 1: broken.jpg could not be analysed (a mistake is never reported as plain success)
+    assert main(["analyze", str(folder), "--out", str(out), "--workers", "1", "--annotate", str(tmp_path / "ann")]) == 1
     rows = read_rows(out)
     by_file = {}
     for row in rows:
@@ -56,10 +57,12 @@ def test_a_folder_becomes_a_row_per_face_with_errors_named_and_a_summary(folder,
     video = by_file["walk.mp4"]
     assert [r["frame"] for r in video] == ["0", "2", "4"] and {r["face"] for r in video} == {"1"}
     assert video[1]["time_s"] == "0.2" and video[0]["image_width"] == "640"
-    annotated = sorted(p.name for p in (tmp_path / "ann").iterdir())
-    assert len(annotated) == 3 and any(name.endswith("walk_emotions.mp4") for name in annotated)
+    annotated = sorted(p.relative_to(tmp_path / "ann").as_posix() for p in (tmp_path / "ann").rglob("*.*"))
+    assert annotated == ["in/astronaut.jpg_emotions.png", "in/clips/walk.mp4_emotions.mp4",
+                         "in/collage.jpg_emotions.png"]
     err = capsys.readouterr().err
-    assert "4 files analysed, 8 faces, 1 errors" in err and "ETA" in err  # 1 + 4 + a face in 3 frames
+    assert "4 files analysed, 8 faces, 1 error," in err and "ETA" in err  # 1 + 4 + a face in 3 frames
+    assert "skipped 1 .txt file, 1 hidden" in err and "XNNPACK" not in err
 
 
 def test_the_command_line_gives_the_photo_pages_answers(tmp_path):
@@ -86,19 +89,12 @@ def test_an_interrupted_run_goes_on_where_it_stopped_and_repairs_a_half_line(fol
     with open(out, "a") as stream:
         stream.write('{"file": "' + str(folder / "collage.jpg") + '", "fa')  # killed mid-write
     capsys.readouterr()
-    assert main(["analyze", str(folder), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["analyze", str(folder), "--out", str(out), "--workers", "1"]) == 1  # broken.jpg
     lines = out.read_text().splitlines()
     rows = [json.loads(line) for line in lines]  # every line whole
     assert sum(Path(r["file"]).name == "astronaut.jpg" for r in rows) == 1  # not analysed twice
     assert sum(Path(r["file"]).name == "collage.jpg" for r in rows) == 4
-    assert "1 files skipped (already in the output)" in capsys.readouterr().err
-
-
-def test_a_file_that_disappears_and_a_missing_path_are_error_rows(tmp_path):
-    out = tmp_path / "faces.csv"
-    assert main(["analyze", str(tmp_path / "nowhere.jpg"), "--out", str(out), "--workers", "1"]) == 0
-    (row,) = read_rows(out)
-    assert row["error"].startswith("no such file") and row["face"] == ""
+    assert "1 file already in the output" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
@@ -120,7 +116,7 @@ def test_worker_processes_and_a_local_dask_cluster_give_the_same_rows(folder, tm
     for name, extra in (("inline", ["--workers", "1"]), ("pool", ["--workers", "2"]),
                         ("dask", ["--workers", "2", "--dask", "local"])):
         out = tmp_path / f"{name}.csv"
-        assert main(["analyze", str(folder), "--out", str(out), *extra]) == 0
+        assert main(["analyze", str(folder), "--out", str(out), *extra]) == 1  # broken.jpg
         results[name] = sorted(tuple(row.values()) for row in read_rows(out))
     assert results["inline"] == results["pool"] == results["dask"] and len(results["inline"]) == 9
 
@@ -134,8 +130,10 @@ def test_python_dash_m_runs_the_command(tmp_path):
 
 
 def test_media_are_found_recursively_in_order_and_named_files_always(folder):
-    found = [p.relative_to(folder).as_posix() for p in batch.find_media([folder, folder / "notes.txt"])]
-    assert found == ["astronaut.jpg", "broken.jpg", "clips/walk.mp4", "collage.jpg", "notes.txt"]
+    found = batch.find_media([folder, folder / "notes.txt"])
+    assert [p.relative_to(folder).as_posix() for p in found.files] == [
+        "astronaut.jpg", "broken.jpg", "clips/walk.mp4", "collage.jpg", "notes.txt"]
+    assert found.skipped == {".txt": 1, "hidden": 1}
 
 
 def test_parquet_output_holds_the_same_rows(tmp_path):
@@ -146,12 +144,253 @@ def test_parquet_output_holds_the_same_rows(tmp_path):
     assert len(table) == 4 and table[0]["emotion"] and table[0]["file"].endswith("collage.jpg")
 
 
+class FakeServer:
+    """``subprocess.Popen`` for ``serve``: records its command; ``interrupted``: the first wait is Ctrl-C."""
+
+    started: list = []
+
+    def __init__(self, command, cwd, interrupted=False):
+        self.command, self.cwd, self.interrupted, self.terminated = command, cwd, interrupted, False
+        FakeServer.started.append(self)
+
+    def wait(self, timeout=None):
+        if self.interrupted:
+            self.interrupted = False
+            raise KeyboardInterrupt
+        return 0
+
+    def terminate(self):
+        self.terminated = True
+
+
 def test_serve_starts_the_streamlit_app(monkeypatch):
     import emotion_app.cli as cli
 
-    calls = []
-    monkeypatch.setattr("subprocess.call", lambda command, cwd: calls.append((command, cwd)) or 0)
+    FakeServer.started = []
+    monkeypatch.setattr("subprocess.Popen", FakeServer)
     assert cli.main(["serve", "--server.port", "8600"]) == 0
-    (command, cwd), = calls
-    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
-    assert command[5:] == ["--server.port", "8600"] and Path(cwd, "app.py").is_file()
+    (server,) = FakeServer.started
+    assert server.command[1:4] == ["-m", "streamlit", "run"] and server.command[4].endswith("app.py")
+    assert server.command[5:] == ["--server.port", "8600"] and Path(server.cwd, "app.py").is_file()
+
+
+def test_ctrl_c_stops_serve_quietly_once_the_server_has_stopped(monkeypatch, capsys):
+    import emotion_app.cli as cli
+
+    FakeServer.started = []
+    monkeypatch.setattr("subprocess.Popen", lambda command, cwd: FakeServer(command, cwd, interrupted=True))
+    assert cli.main(["serve"]) == 130  # no KeyboardInterrupt traceback
+    assert not FakeServer.started[0].terminated and "Traceback" not in capsys.readouterr().err
+
+
+# --- trust: the command line never harms a user's files, nor reports a mistake as success ---------
+
+
+def run_cli(*args: str) -> int:
+    return main(["analyze", *args, "--workers", "1"])
+
+
+@pytest.mark.parametrize("name, content", [
+    ("mydata.csv", b"name,score\nalice,10\nbob,20"),  # no last newline: the old "repair" cut bob
+    ("mydata.csv", b"file,score\nalice.jpg,10\n"),  # a 'file' column: rows were appended under it
+    ("mydata.jsonl", b'{"file": "x.jpg"}\n'),
+    ("mydata.parquet", b"PAR1 not ours"),
+])
+def test_a_file_the_command_did_not_write_is_refused_and_left_untouched(tmp_path, capsys, name, content):
+    out = tmp_path / name
+    out.write_bytes(content)
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(out)) == 2
+    assert out.read_bytes() == content and sorted(p.name for p in tmp_path.iterdir()) == [name]
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not written by emotion-app" in err and "untouched" in err
+
+
+def test_an_output_of_ours_changed_by_hand_is_refused(tmp_path, capsys):
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(out)) == 0
+    out.write_bytes(b"name,score\nalice,10\n")  # the user reused the name for their own table
+    assert run_cli(str(EXAMPLES / "collage.jpg"), "--out", str(out)) == 2
+    assert out.read_bytes() == b"name,score\nalice,10\n" and "was changed since" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda root: root / "nowhere.jpg", "does not exist"),
+    (lambda root: (root / "empty").mkdir() or root / "empty", "no photo or video to analyse"),
+    (lambda root: (root / "iphone").mkdir() or [(root / "iphone" / f"{i}.HEIC").write_bytes(b"x") for i in "ab"]
+     and root / "iphone", "skipped 2 .heic files"),
+])
+def test_a_run_with_nothing_to_analyse_is_an_error_and_writes_nothing(tmp_path, capsys, make, message):
+    path = make(tmp_path)
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(path), "--out", str(out)) == 2
+    assert not out.exists() and not (tmp_path / "faces.csv.emotion-app.json").exists()
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+
+
+def test_linked_folders_are_walked_once(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "photos").mkdir()
+    shutil.copy(EXAMPLES / "astronaut.jpg", tmp_path / "photos" / "a.jpg")
+    (tmp_path / "in" / "photos").symlink_to(tmp_path / "photos")
+    (tmp_path / "in" / "loop").symlink_to(tmp_path / "in")  # a link back up the tree
+    found = batch.find_media([tmp_path / "in"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found.files] == ["in/photos/a.jpg"]
+
+
+def test_annotated_copies_never_overwrite_each_other_and_are_not_analysed_again(tmp_path):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    photo = (EXAMPLES / "astronaut.jpg").read_bytes()
+    for name in ("a.jpg", "sub/a.jpg", "sub_a.jpg"):
+        (root / name).write_bytes(photo)
+    import cv2
+
+    cv2.imwrite(str(root / "a.png"), cv2.imread(str(EXAMPLES / "collage.jpg")))
+    annotate = root / "annotated"  # inside the input folder
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(root), "--out", str(out), "--annotate", str(annotate)) == 0
+    copies = sorted(p.relative_to(annotate).as_posix() for p in annotate.rglob("*.png"))
+    assert copies == ["in/a.jpg_emotions.png", "in/a.png_emotions.png", "in/sub/a.jpg_emotions.png",
+                      "in/sub_a.jpg_emotions.png"]
+    assert cv2.imread(str(annotate / "in/a.png_emotions.png")).shape[:2] == (720, 1280)  # the collage, not a.jpg
+    out2 = tmp_path / "again.csv"
+    assert run_cli(str(root), "--out", str(out2), "--annotate", str(annotate)) == 0
+    assert {Path(row["file"]).name for row in read_rows(out2)} == {"a.jpg", "a.png", "sub_a.jpg"}
+    assert len({row["file"] for row in read_rows(out2)}) == 4  # not the annotated copies
+
+
+def test_resume_refuses_other_options_and_fresh_starts_again(tmp_path, capsys):
+    out = tmp_path / "faces.csv"
+    photo = str(EXAMPLES / "astronaut.jpg")
+    assert run_cli(photo, "--out", str(out)) == 0
+    before = out.read_bytes()
+    assert run_cli(photo, "--out", str(out), "--detector", "haar") == 2
+    err = capsys.readouterr().err
+    assert "other options" in err and "detector 'haar+mtcnn' then, 'haar' now" in err and "--fresh" in err
+    assert out.read_bytes() == before
+    assert run_cli(photo, "--out", str(out), "--detector", "haar", "--fresh") == 0
+    (row,) = read_rows(out)
+    assert row["emotion"] == "happy"
+    record = json.loads((tmp_path / "faces.csv.emotion-app.json").read_text())
+    assert record["options"]["detector"] == "haar" and len(record["options"]["model_sha256"]) == 64
+
+
+def test_resume_compares_resolved_paths_and_retries_files_that_failed(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "in"
+    root.mkdir()
+    shutil.copy(EXAMPLES / "astronaut.jpg", root / "a.jpg")
+    (root / "b.jpg").write_bytes(b"not yet a photo")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "faces.csv"
+    assert run_cli("in", "--out", str(out)) == 1  # b.jpg failed
+    shutil.copy(EXAMPLES / "collage.jpg", root / "b.jpg")  # the user mends it
+    capsys.readouterr()
+    assert run_cli(str(root.resolve()), "--out", str(out)) == 0  # the same folder, spelled absolute
+    rows = read_rows(out)
+    assert [Path(row["file"]).name for row in rows].count("a.jpg") == 1  # not analysed twice
+    b_rows = [row for row in rows if Path(row["file"]).name == "b.jpg"]
+    assert len(b_rows) == 4 and not any(row["error"] for row in b_rows)  # its error row is gone
+    err = capsys.readouterr().err
+    assert "1 file already in the output" in err and "1 file that failed before tried again" in err
+
+
+def test_a_second_run_on_the_same_output_refuses(tmp_path, capsys):
+    import fcntl
+
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(out)) == 0
+    before = out.read_bytes()
+    with open(tmp_path / "faces.csv.emotion-app.json") as record:  # as a first run holds it
+        fcntl.flock(record, fcntl.LOCK_EX)
+        assert run_cli(str(EXAMPLES / "collage.jpg"), "--out", str(out)) == 2
+    assert out.read_bytes() == before and "another emotion-app run is writing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("address, message", [
+    ("garbage", "tcp://HOST:PORT"),
+    ("http://127.0.0.1:8787", "a web address"),
+    ("web", "no Dask scheduler answered within 2 s"),  # a port that answers HTTP
+])
+def test_a_bad_dask_address_is_one_line_within_the_timeout_and_writes_nothing(tmp_path, capsys, address, message):
+    pytest.importorskip("distributed")
+    import http.server
+    import threading
+    import time
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if address == "web":
+        address = f"tcp://127.0.0.1:{server.server_address[1]}"
+    out = tmp_path / "faces.csv"
+    started = time.monotonic()
+    try:
+        code = main(["analyze", str(EXAMPLES / "astronaut.jpg"), "--out", str(out), "--dask", address,
+                     "--dask-timeout", "2s"])
+    finally:
+        server.shutdown()
+    assert code == 2 and time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_workers_are_capped_at_the_usable_cores_with_a_note(tmp_path, monkeypatch, capsys):
+    import emotion_app.cli as cli
+
+    monkeypatch.setattr(cli, "usable_cores", lambda: 1)
+    out = tmp_path / "faces.csv"
+    assert main(["analyze", str(EXAMPLES / "astronaut.jpg"), "--out", str(out), "--workers", "40"]) == 0
+    assert "note: --workers 40 is more than the 1 core" in capsys.readouterr().err
+
+
+def test_pool_workers_end_with_a_killed_command(tmp_path):
+    """SIGKILL leaves no chance to clean up: the workers must notice on their own."""
+    import os
+    import signal
+    import time
+
+    script = ("import emotion_app, os, sys, time\n"
+              "from emotion_app import batch\n"
+              "pool = batch.local_executor(2, 'haar')\n"
+              "[task.result() for task in [pool.submit(time.sleep, 0.5) for _ in range(4)]]\n"
+              "print(' '.join(map(str, [p.pid for p in pool._processes.values()])), flush=True)\n"
+              "time.sleep(600)\n")
+    command = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in command.stdout.readline().split()]
+        assert len(workers) == 2
+    finally:
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_out_naming_a_folder_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "faces.csv").mkdir()
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(tmp_path / "faces.csv")) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_progress_speaks_plainly_and_waits_for_a_few_files_before_an_eta():
+    from emotion_app.cli import Progress
+
+    stream = io.StringIO()
+    progress = Progress(10, stream)
+    progress.update(batch.FileResult("a.jpg", faces=1))
+    assert "1/10 files, 1 face, 0 errors" in stream.getvalue() and "ETA after a few files" in stream.getvalue()
+    for _ in range(3):
+        progress.update(batch.FileResult("b.jpg", faces=0))
+    assert stream.getvalue().rstrip().split("ETA ")[-1].endswith(" s")
+    assert progress.summary(1, 0, {}).startswith("4 files analysed, 1 face, 0 errors")

@@ -192,7 +192,7 @@ def test_every_csv_the_app_writes_neutralises_formulas(random_predictor, painter
     from emotion_app.photo import face_rows
 
     result = analyze_photo(astronaut_jpeg, random_predictor, painter)
-    for name in ("=HYPERLINK(\"http://x\").jpg", "+1.jpg", "-2.jpg", "@SUM(A1).jpg"):
+    for name in ("=HYPERLINK(\"http://x\").jpg", "+1.jpg", "-2.jpg", "@SUM(A1).jpg", "  =cmd.jpg", " \t@x.jpg"):
         (row, *_) = csv.DictReader(io.StringIO(rows_csv(face_rows([(name, result)])).decode()))
         assert row["file"] == "'" + name
     (row, *_) = csv.DictReader(io.StringIO(rows_csv(face_rows([("plain.jpg", result)])).decode()))
