@@ -70,6 +70,9 @@ SECTIONS = (
             "live path is its full-detection frames; speed-ups are fer's mean over ours.", "speed"),
     Section("large_photo", "A 12-megapixel photo", "A phone photo end to end as the photo page runs it: decode, "
             "turn upright, shrink, detect, classify, draw, and the PNG for download.", "speed"),
+    Section("decode_memory", "Memory to decode the largest upload", "A 64-megapixel image that compresses to "
+            "a few hundred KB, in every colour mode Pillow opens, decoded as the photo page decodes it: the growth "
+            "must stay under 300 MB in each (tests/test_image_io.py runs the same check).", "speed"),
     Section("cold_start", "Cold start", "A new process to its first prediction. Serving the int8 twin imports "
             "neither TensorFlow nor Keras; the TensorFlow rows are the fallback for a model without paired twins.",
             "speed"),

@@ -82,7 +82,9 @@ def decode_photo(
                 # copy doubled the memory a large photo costs
                 turn = EXIF_TURNS.get(image.getexif().get(0x0112, 1))
                 reduced = _reduced(image, max_side)
-                rgb = _to_rgb(reduced.transpose(turn) if turn is not None else reduced)
+                if reduced is not image:
+                    image.close()  # the full-size pixels go now, before the colour conversions
+            rgb = _to_rgb(reduced.transpose(turn) if turn is not None else reduced)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -106,6 +108,9 @@ def _reduction(size: tuple[int, int], max_side: int | None) -> int:
 
 
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
+# Modes Pillow's reduce() does not take: shrunk by nearest neighbour, which keeps any mode.
+STRIP_PIXELS = 1_000_000  # the others are reduced a strip of about this many pixels at a time
+NEAREST_ONLY = ("1", "P", "I;16", "I;16B", "I;16L", "I;16N")
 # The EXIF orientation tag's values, as the transpose that shows the photo upright (as Pillow's
 # ImageOps.exif_transpose does, without its copy of the full-size image).
 EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -114,16 +119,23 @@ EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
 
 
 def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
-    """``image`` shrunk by the integer ``_reduction`` factor, in a mode ``_to_rgb`` can finish."""
+    """``image`` shrunk by the integer ``_reduction`` factor, in its own mode: a conversion at full
+    size (RGBA for a palette, RGB for CMYK) cost another copy of every pixel, 256 MB at 64 MP
+    (``benchmarks/decode_memory.py``); ``_to_rgb`` converts the small result."""
     factor = _reduction(image.size, max_side)
     if factor == 1:
         return image
     size = (max(1, image.width // factor), max(1, image.height // factor))
-    if image.mode in WIDE_MODES:  # nearest: the only filter Pillow has for every such mode
+    if image.mode in NEAREST_ONLY:
         return image.resize(size, Image.Resampling.NEAREST)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        return image.convert("RGBA").reduce(factor)
-    return (image if image.mode in ("RGB", "L") else image.convert("RGB")).reduce(factor)
+    # NOTE: in strips: reduce() premultiplies an image with alpha into a full-size copy first
+    # (RGBA and LA decoded to 256 MB, and reducing took 256 MB more)
+    reduced = Image.new(image.mode, size)
+    rows = factor * max(1, STRIP_PIXELS // (image.width * factor))
+    for top in range(0, size[1] * factor, rows):
+        strip = image.crop((0, top, size[0] * factor, min(top + rows, size[1] * factor)))
+        reduced.paste(strip.reduce(factor), (0, top // factor))
+    return reduced
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:

@@ -181,3 +181,18 @@ def test_running_out_of_memory_says_too_large(monkeypatch):
     monkeypatch.setattr(image_io, "_to_rgb", exhausted)
     with pytest.raises(ImageError, match="too large"):
         decode_image(encode(RGB, "PNG"))
+
+
+@pytest.mark.slow
+def test_decoding_the_largest_upload_grows_memory_by_at_most_300_mb_in_every_mode():
+    """A 327 KB 7999x7999 RGBA PNG took 760 MB to decode (a full-size conversion, and reduce()
+    premultiplying alpha into another full-size copy); the benchmark fails past its limit."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, "benchmarks/decode_memory.py", "--limit-mb", "300"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.stdout.count(" | 2666x2666 |") == 11  # every mode decoded, reduced for the page
