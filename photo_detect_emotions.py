@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-import cv2
 import streamlit as st
 
 from emotion_app import ui
@@ -16,7 +15,7 @@ from emotion_app.image_io import ACCEPTED_TYPES, ImageError
 from emotion_app.photo import (
     MAX_BYTES_PER_RUN,
     MAX_FILES_PER_RUN,
-    analyze_photo,
+    SessionPhotos,
     annotated_zip,
     face_rows,
     files_within_budget,
@@ -67,12 +66,13 @@ def show_photo(i: int, name: str, result) -> None:
     shown = ui.plain(name)
     picture, panels = st.columns([2, 1] if presenting else [3, 2])
     with picture:
-        st.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
+        # the PNG, encoded once and kept: an array would be encoded again on every rerun
+        st.image(result.png(), width="stretch")
         if result.downscaled:
             (height, width), (original_width, original_height) = result.annotated.shape[:2], result.original_size
             st.caption(ui.text(language, "downscaled", w=width, h=height, ow=original_width, oh=original_height))
         st.download_button(
-            ui.text(language, "download"), result.png(), file_name=ui.download_name(name, "_emotions.png"),
+            ui.text(language, "download", name=shown), result.png(), file_name=ui.download_name(name, "_emotions.png"),
             mime="image/png", on_click="ignore", key=f"download-{i}-{name}",
         )
     with panels:
@@ -80,14 +80,17 @@ def show_photo(i: int, name: str, result) -> None:
             st.warning(ui.text(language, "no_face", name=shown))
             st.caption(ui.text(language, "no_face_hint"))
         else:
-            st.caption(ui.text(language, "faces_found", n=len(result.predictions), name=shown,
-                               detector=ui.DETECTOR_NAMES[detector]))
+            st.caption(ui.counted(language, "faces_found", len(result.predictions), name=shown,
+                                  detector=ui.DETECTOR_NAMES[detector]))
             for index, prediction in enumerate(result.predictions, start=1):
                 ui.face_panel(index, prediction, language, large=presenting)
 
 
 progress = st.progress(0.0) if len(files) > 1 else None
 results = []
+# NOTE: every click reruns this script; each photo's analysis is kept for the session, so a click
+# costs only what it changed (a language switch redraws the words, nothing is searched again)
+photos = st.session_state.setdefault("photos", SessionPhotos())
 for i, (name, _, read) in enumerate(files, start=1):
     shown = ui.plain(name)  # file names are the user's text, never Markdown
     if progress is not None:
@@ -95,11 +98,13 @@ for i, (name, _, read) in enumerate(files, start=1):
     st.subheader(shown, anchor=False)
     data = read()
     if name.rsplit(".", 1)[-1].lower() in VIDEO_TYPES and not is_picture(data):  # a photo named .mp4 is a photo
-        ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
+        video = ui.show_video(name, data, predictor, painter, every, language, key=f"{i}-{name}", settings=settings)
+        if video is not None:
+            results.append((name, video))
         continue
     try:
         with ui.analysis_slots():
-            result = analyze_photo(data, predictor, painter, settings, language, numbers_only=presenting)
+            result = photos.result(data, predictor, painter, settings, language, numbers_only=presenting)
         show_photo(i, name, result)
     except ImageError as error:
         st.error(ui.text(language, "bad_file", name=shown, reason=ui.reason(error, language)))
@@ -110,6 +115,7 @@ for i, (name, _, read) in enumerate(files, start=1):
         st.error(ui.text(language, "internal_error", name=shown))
         continue
     results.append((name, result))  # only what was shown goes into the exports
+photos.end_run()
 if progress is not None:
     progress.empty()
 if results:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from emotion_app.exports import face_row, output_name
 from emotion_app.faces import DetectionSettings
-from emotion_app.image_io import decode_photo, encode_png, shrink
+from emotion_app.image_io import ImageError, decode_photo, encode_png, shrink
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
@@ -26,7 +29,24 @@ class PhotoResult:
         return max(self.original_size) > max(self.annotated.shape[:2])
 
     def png(self) -> bytes:
+        return self._png
+
+    @cached_property
+    def _png(self) -> bytes:  # encoded once: the page shows it and offers it on every rerun
         return encode_png(self.annotated)
+
+    def download(self) -> tuple[str, bytes]:
+        """The annotated file's suffix and bytes (as ``VideoResult.download``)."""
+        return "_emotions.png", self.png()
+
+
+@dataclass(frozen=True)
+class PhotoAnalysis:
+    """What finding and reading a photo's faces gave, without the pixels: all that the slow part
+    produced, kept so the photo can be drawn again (another language) without searching again."""
+
+    predictions: list[FacePrediction]  # in reading_order; boxes in the working copy's pixels
+    original_size: tuple[int, int]
 
 
 # What one page run analyses: a user can drop hundreds of files into the uploader, and each run
@@ -73,36 +93,94 @@ def analyze_photo(
     settings: DetectionSettings | None = None,
     language: str = "en",
     numbers_only: bool = False,
+    known: PhotoAnalysis | None = None,
 ) -> PhotoResult:
     """Raises ``ImageError`` (with a message for the user) when ``data`` is not a usable image.
-    ``numbers_only``: faces labelled by their number alone, for the presentation view."""
+    ``numbers_only``: faces labelled by their number alone, for the presentation view. ``known``:
+    this photo's earlier analysis with the same predictor and settings, drawn again without
+    searching for faces."""
     image, (width, height) = decode_photo(data)
     working = shrink(image)
-    predictions = reading_order(predictor.predict(working, settings))
-    annotated = painter.draw(working, predictions, language, numbered=True, numbers_only=numbers_only)
-    return PhotoResult(annotated, predictions, (width, height))
+    if known is None:
+        known = PhotoAnalysis(reading_order(predictor.predict(working, settings)), (width, height))
+    annotated = painter.draw(working, known.predictions, language, numbered=True, numbers_only=numbers_only)
+    return PhotoResult(annotated, known.predictions, known.original_size)
 
 
-def face_rows(results: list[tuple[str, PhotoResult]]) -> list[dict]:
-    """One row per face of every photo, as the CSV and JSON exports hold them: boxes in the
-    uploaded image's pixels (not the shrunk working copy's), with that image's size."""
+class SessionPhotos:
+    """What one user's session keeps of its photos across reruns, so a click costs only what it
+    changed: each photo's analysis (no pixels; a few hundred bytes) by its bytes, the predictor's
+    model, detector and settings; and the results shown in the last run, by language and view, so
+    an unchanged rerun redraws nothing. Results no longer shown are dropped at each run's end
+    (``end_run``): the memory kept is that of the photos on screen. No Streamlit."""
+
+    MAX_ANALYSES = 200
+
+    def __init__(self) -> None:
+        self.analyses: OrderedDict[tuple, PhotoAnalysis | ImageError] = OrderedDict()
+        self.shown: dict[tuple, PhotoResult] = {}
+        self._used: set[tuple] = set()
+
+    def result(self, data: bytes, predictor: EmotionPredictor, painter: Painter,
+               settings: DetectionSettings | None = None, language: str = "en",
+               numbers_only: bool = False) -> PhotoResult:
+        """``analyze_photo``'s answer, from what this session kept where it can (raises the same
+        ``ImageError`` for a file that could not be read)."""
+        found = (hashlib.sha256(data).hexdigest(), str(predictor.model.path), predictor.model.runtime,
+                 predictor.detector.name, predictor.flip, settings)
+        drawn = (found, language, numbers_only)
+        self._used.add(drawn)
+        if drawn in self.shown:
+            return self.shown[drawn]
+        known = self.analyses.get(found)
+        if isinstance(known, ImageError):
+            raise known
+        try:
+            result = analyze_photo(data, predictor, painter, settings, language, numbers_only, known)
+        except ImageError as error:
+            self._keep(found, error)
+            raise
+        self._keep(found, PhotoAnalysis(result.predictions, result.original_size))
+        self.shown[drawn] = result
+        return result
+
+    def _keep(self, key: tuple, analysis: PhotoAnalysis | ImageError) -> None:
+        self.analyses[key] = analysis
+        self.analyses.move_to_end(key)
+        while len(self.analyses) > self.MAX_ANALYSES:
+            self.analyses.popitem(last=False)
+
+    def end_run(self) -> None:
+        """Forget the results this run did not show (their analyses stay)."""
+        self.shown = {key: result for key, result in self.shown.items() if key in self._used}
+        self._used = set()
+
+
+def face_rows(results: list[tuple[str, object]]) -> list[dict]:
+    """One row per face of every photo and video, as the CSV and JSON exports hold them: boxes in
+    the uploaded image's pixels (not the shrunk working copy's), with that image's size; a video's
+    rows (``VideoResult.rows``) carry their frame and time."""
     rows = []
     for name, result in results:
+        if not isinstance(result, PhotoResult):
+            rows += result.rows
+            continue
         scale = result.original_size[0] / result.annotated.shape[1]
         rows += [face_row(name, number, face, scale, result.original_size)
                  for number, face in enumerate(result.predictions, start=1)]
     return rows
 
 
-def annotated_zip(results: list[tuple[str, PhotoResult]]) -> bytes:
-    """Every annotated image as ``NAME_emotions.png``, its name safe to extract anywhere
-    (numbered when two uploads share a name)."""
+def annotated_zip(results: list[tuple[str, object]]) -> bytes:
+    """Every annotated photo and video as ``NAME_emotions.png`` or ``.mp4`` (each result's
+    ``download()``), its name safe to extract anywhere (numbered when two uploads share a name)."""
     buffer, used = io.BytesIO(), set()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are already compressed
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs and MP4s are already compressed
         for index, (name, result) in enumerate(results, start=1):
-            entry = output_name(name, "_emotions.png")
+            suffix, data = result.download()
+            entry = output_name(name, suffix)
             if entry in used:
-                entry = output_name(name, f"_{index}_emotions.png")
+                entry = output_name(name, f"_{index}{suffix}")
             used.add(entry)
-            archive.writestr(entry, result.png())
+            archive.writestr(entry, data)
     return buffer.getvalue()

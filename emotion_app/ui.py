@@ -42,6 +42,15 @@ def text(language: str, key: str, **values: object) -> str:
     return PAGE[language][key].format(**values)
 
 
+# Which counts take the singular: English "1 face", French "0 visage", "1 visage".
+SINGULAR = {"en": lambda n: n == 1, "fr": lambda n: n < 2}
+
+
+def counted(language: str, key: str, n: int, **values: object) -> str:
+    """``KEY_one`` or ``KEY_other`` by ``n``, as the language counts."""
+    return text(language, f"{key}_{'one' if SINGULAR[language](n) else 'other'}", n=n, **values)
+
+
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$=])")
 
 
@@ -124,9 +133,10 @@ VIDEOS_KEPT = 3  # analysed videos a session keeps across reruns
 
 
 def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Painter, every: int,
-               language: str, key: str, settings: DetectionSettings | None = None) -> None:
+               language: str, key: str, settings: DetectionSettings | None = None):
     """One uploaded video: a progress bar with frames done and time left, then the annotated video,
-    its downloads (MP4, CSV) and face 1's emotions over time; a clear message if it is unreadable."""
+    its downloads (MP4, CSV) and face 1's emotions over time; a clear message if it is unreadable.
+    Returns its ``VideoResult`` (None if it could not be analysed), for the page's exports."""
     import time
 
     import pandas as pd
@@ -144,27 +154,35 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
         bar.progress(fraction, text=text(language, "video_progress", frames=frames, left=left))
 
     # NOTE: every widget change reruns the page; a video costs seconds to minutes to analyse, so
-    # this session keeps its last few results (in memory only, gone with the session).
+    # this session keeps its last few results (in memory only, gone with the session). A language
+    # switch keeps them too: the page's words change at once, and the words drawn on the frames
+    # are redrawn only when asked (it costs another pass over the video).
     kept = st.session_state.setdefault("video_results", {})
-    cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, language, settings)
+    cache_key = (hashlib.sha256(data).hexdigest(), every, predictor.detector.name, settings)
+    result = kept.get(cache_key)
+    redraw = result is not None and result.language != language and st.session_state.get(f"redraw-{key}")
     try:
-        result = kept.get(cache_key) or analyze_video(data, predictor, painter, every=every, language=language,
-                                                      progress=report, settings=settings, name=name)
+        if result is None or redraw:
+            result = analyze_video(data, predictor, painter, every=every, language=language, progress=report,
+                                   settings=settings, name=name)
     except ImageError as error:
         bar.empty()
         st.error(text(language, "bad_file", name=shown, reason=reason(error, language)))
-        return
+        return None
     except Exception:  # a bug of ours: logged with its traceback, never shown, never blamed on the file
         logging.getLogger(__name__).exception("analysing the video %r failed", name)
         bar.empty()
         st.error(text(language, "internal_error", name=shown))
-        return
+        return None
     bar.empty()
     release_free_memory()  # a video's frames were decoded in this session's thread: give them back now
     kept[cache_key] = kept.pop(cache_key, result)  # most recent last
     while len(kept) > VIDEOS_KEPT:
         kept.pop(next(iter(kept)))
     st.video(result.video, format="video/mp4")
+    if result.language != language:
+        st.caption(text(language, "video_other_language"))
+        st.button(text(language, "video_redraw"), key=f"redraw-{key}")
     if result.incomplete:
         st.warning(text(language, "video_incomplete", name=shown, seconds=result.seconds))
     st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
@@ -174,13 +192,14 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
     left, right = st.columns(2)
     left.download_button(text(language, "download_video"), result.video, file_name=download_name(name, "_emotions.mp4"),
                          mime="video/mp4", on_click="ignore", key=f"video-{key}")
-    right.download_button(text(language, "download_csv"), result.csv(), file_name=download_name(name, "_faces.csv"),
-                          mime="text/csv", on_click="ignore", key=f"video-csv-{key}")
+    right.download_button(text(language, "download_video_csv"), result.csv(),
+                          file_name=download_name(name, "_faces.csv"), mime="text/csv", on_click="ignore",
+                          key=f"video-csv-{key}")
     from emotion_app.video import face_summary
 
     summary = face_summary(result.rows, result.every / result.rate)
     if not summary:
-        return
+        return result
     # NOTE: face numbers follow people through the video (emotion_app/tracking.py), as on its frames
     st.caption(" · ".join(text(language, "video_face_summary", face=face, seconds=seconds,
                                emotion=display_name(emotion, language)) for face, seconds, emotion in summary))
@@ -191,6 +210,7 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
     frame = pd.DataFrame(result.rows)
     frame = frame[frame["face"] == face]
     emotion_chart(frame, "time_s", text(language, "video_timeline", face=face), language)
+    return result
 
 
 def emotion_chart(frame, time_column: str, caption: str, language: str, where=st) -> None:

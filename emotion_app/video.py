@@ -48,9 +48,14 @@ class VideoResult:
     shown_every: int = 1  # every this many frames kept in the annotated video
     incomplete: bool = False  # the file stopped early (damaged or cut short): the part before was analysed
     seconds: float = 0.0  # of video analysed
+    language: str = "en"  # of the words drawn on its frames
 
     def csv(self) -> bytes:
         return rows_csv(self.rows)
+
+    def download(self) -> tuple[str, bytes]:
+        """The annotated file's suffix and bytes (as ``PhotoResult.download``)."""
+        return "_emotions.mp4", self.video
 
 
 @dataclass
@@ -167,7 +172,7 @@ def analyze_video(
     stream, rate = opened.stream, opened.rate
     analysed_every, shown_every = sampling(rate, every)
     total = int(stream.frames or opened.seconds * rate)
-    result = VideoResult(b"", rate=rate, every=analysed_every, shown_every=shown_every)
+    result = VideoResult(b"", rate=rate, every=analysed_every, shown_every=shown_every, language=language)
     predictions: list[FacePrediction] = []
     numbers, faces = FaceNumbers(), []
     decoded_pixels, time_s = 0, 0.0

@@ -30,11 +30,11 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         page.locator("input[type=file]").first.set_input_files([*files, icon])
 
         # The annotated image, the face panel with the shipped model's answer, and its message.
-        expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("1 face found in astronaut.jpg")).to_be_visible(timeout=90_000)
         expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
         expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
         expect(page.get_by_text("congratulations", exact=False).first).to_be_visible()
-        expect(page.get_by_role("button", name="Download annotated image").first).to_be_visible()
+        expect(page.get_by_role("button", name="Download astronaut.jpg, annotated (PNG)")).to_be_visible()
         # The damaged file gets its own message; the good one was still processed.
         expect(page.get_by_text("Could not read broken.jpg", exact=False)).to_be_visible()
         expect(page.get_by_text("Could not read thin.png: the image is 2000x1 pixels", exact=False)).to_be_visible()
@@ -46,11 +46,11 @@ def test_upload_shows_annotated_image_and_result(tmp_path, astronaut_jpeg):
         # The run ends (its progress bar goes) with every file's answer still on the page.
         expect(page.get_by_text("Analysing", exact=False)).to_have_count(0, timeout=60_000)
         expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-        expect(page.get_by_text("1 face(s) found in astronaut.jpg")).to_be_visible()
+        expect(page.get_by_text("1 face found in astronaut.jpg")).to_be_visible()
         page.screenshot(path=str(screenshot_dir(tmp_path) / "photo_page.png"))
 
         # MTCNN chosen in the sidebar reads the same photo.
         page.get_by_test_id("stSidebar").get_by_text("MTCNN", exact=True).click()
-        expect(page.get_by_text("1 face(s) found in astronaut.jpg (MTCNN)")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("1 face found in astronaut.jpg (MTCNN)")).to_be_visible(timeout=120_000)
         expect(page.get_by_text("happy (confidence", exact=False)).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0

@@ -33,7 +33,7 @@ def test_an_uploaded_mp4_comes_back_playable_with_a_csv(tmp_path, astronaut_bgr)
         page.wait_for_function("() => (document.querySelector('video') || {}).readyState >= 2", timeout=60_000)
         expect(page.get_by_role("button", name="Download the annotated video (MP4)")).to_be_visible()
         with page.expect_download(timeout=60_000) as download:
-            page.get_by_role("button", name="Faces as CSV").click()
+            page.get_by_role("button", name="This video's faces as CSV").click()
         assert download.value.suggested_filename == "clip_faces.csv"
         header, *rows = download.value.path().read_text().splitlines()
         assert header.split(",") == list(FACE_FIELDS) and len(rows) >= 5  # a face in every analysed frame

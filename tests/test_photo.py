@@ -1,9 +1,12 @@
+import io
+
 import numpy as np
 import pytest
 
 from emotion_app.image_io import ImageError, encode_png
 from emotion_app.overlay import Painter
 from emotion_app.photo import analyze_photo
+from emotion_app.profiles import PHOTO
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +201,67 @@ def test_every_csv_the_app_writes_neutralises_formulas(random_predictor, painter
     (row, *_) = csv.DictReader(io.StringIO(rows_csv(face_rows([("plain.jpg", result)])).decode()))
     assert row["file"] == "plain.jpg"
     assert Timeline().to_csv().decode().startswith("run,time_s,face")
+
+
+class CountingPredictor:
+    """The predictor, counting its searches for faces."""
+
+    def __init__(self, predictor):
+        self.inner, self.searches = predictor, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def predict(self, *args, **kwargs):
+        self.searches += 1
+        return self.inner.predict(*args, **kwargs)
+
+
+def test_a_session_searches_each_photo_once_and_a_language_switch_only_redraws(random_predictor, painter,
+                                                                              astronaut_jpeg):
+    from emotion_app.photo import SessionPhotos
+
+    predictor, photos = CountingPredictor(random_predictor), SessionPhotos()
+    first = photos.result(astronaut_jpeg, predictor, painter)
+    photos.end_run()
+    assert photos.result(astronaut_jpeg, predictor, painter) is first  # an unrelated click: nothing redone
+    photos.end_run()
+    french = photos.result(astronaut_jpeg, predictor, painter, language="fr")
+    photos.end_run()
+    assert predictor.searches == 1  # the language switch drew again, without searching
+    assert french.predictions == first.predictions and not np.array_equal(french.annotated, first.annotated)
+    assert list(photos.shown) == [next(iter(photos.shown))] and len(photos.shown) == 1  # English result dropped
+    photos.result(astronaut_jpeg, predictor, painter, settings=PHOTO.sensitivity["high"], language="fr")
+    assert predictor.searches == 2  # other settings: searched again
+
+
+def test_a_session_keeps_why_a_file_was_refused(random_predictor, painter, astronaut_jpeg, monkeypatch):
+    import emotion_app.photo as photo
+    from emotion_app.photo import SessionPhotos
+
+    photos, broken = SessionPhotos(), astronaut_jpeg[:300]
+    with pytest.raises(ImageError):
+        photos.result(broken, random_predictor, painter)
+    monkeypatch.setattr(photo, "decode_photo", lambda *a, **k: pytest.fail("decoded again"))
+    with pytest.raises(ImageError, match="damaged"):
+        photos.result(broken, random_predictor, painter)
+
+
+def test_exports_hold_videos_with_their_frames_and_times(random_predictor, painter, astronaut_jpeg, astronaut_bgr):
+    import zipfile
+
+    import cv2
+
+    from emotion_app.photo import annotated_zip, face_rows
+    from emotion_app.video import analyze_video
+    from tests.test_video import make_mp4
+
+    frame = cv2.resize(astronaut_bgr, (320, 320))
+    video = analyze_video(make_mp4([frame] * 4, rate=10), random_predictor, painter, every=2, name="clip.mp4")
+    photo = analyze_photo(astronaut_jpeg, random_predictor, painter)
+    rows = face_rows([("a.jpg", photo), ("clip.mp4", video)])
+    assert [(row["file"], row["frame"]) for row in rows] == [("a.jpg", None), ("clip.mp4", 0), ("clip.mp4", 2)]
+    assert rows[2]["time_s"] == 0.2
+    with zipfile.ZipFile(io.BytesIO(annotated_zip([("a.jpg", photo), ("clip.mp4", video)]))) as archive:
+        assert archive.namelist() == ["a_emotions.png", "clip_emotions.mp4"]
+        assert archive.read("clip_emotions.mp4") == video.video

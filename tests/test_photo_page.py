@@ -91,10 +91,11 @@ def test_an_example_photo_is_analysed_without_an_upload(page):
     page.run()
     page.radio(key="example").set_value("collage.jpg").run()
     assert not page.exception and not page.error
-    assert any("4 face(s) found in collage" in caption.value for caption in page.caption)
+    assert any("4 faces found in collage" in caption.value for caption in page.caption)
     assert "collage" in page.subheader[0].value and page.subheader[1].value == "All results"
     assert [button.label for button in page.get("download_button")][-3:] == [
-        "Faces as CSV", "Faces as JSON", "All annotated images (ZIP)"]
+        "All faces, photos and videos (CSV)", "All faces, photos and videos (JSON)",
+        "All annotated photos and videos (ZIP)"]
     messages = [element.value for kind in ("success", "warning", "info") for element in page.get(kind)
                 if "Upload" not in element.value]
     assert len(messages) == 4 and len(set(messages)) > 1  # four faces, not four times the same words
@@ -176,14 +177,15 @@ def _video_page():
     from tests.test_photo_page import ANALYSED
 
     def counted(data, predictor, painter, every=1, language="en", progress=None, settings=None, name=""):
-        ANALYSED.append((data, every))
-        return video.VideoResult(b"\x00" * 16, frames=4, analysed=2, rate=10.0, every=every)
+        ANALYSED.append((data, every, language))
+        return video.VideoResult(b"\x00" * 16, frames=4, analysed=2, rate=10.0, every=every, language=language)
 
     kept, video.analyze_video = video.analyze_video, counted
     try:
         every = st.number_input("every", value=1)
+        language = st.radio("language", ["en", "fr"], key="language")
         ui.show_video("clip.mp4", b"video bytes", SimpleNamespace(detector=SimpleNamespace(name="haar")), None,
-                      int(every), "en", key="k")
+                      int(every), language, key="k")
     finally:
         video.analyze_video = kept
 
@@ -197,6 +199,49 @@ def test_a_video_is_analysed_once_not_on_every_rerun():
     page.number_input[0].set_value(2).run()  # another setting: analysed again, then kept too
     page.number_input[0].set_value(1).run()
     assert len(ANALYSED) == 2 and not page.exception
+
+
+def test_a_language_switch_keeps_the_video_and_offers_to_redraw_its_words():
+    """A 60 s clip was analysed again from scratch (92 s) on every language switch."""
+    ANALYSED.clear()
+    page = AppTest.from_function(_video_page, default_timeout=60).run()
+    page.radio(key="language").set_value("fr").run()
+    assert not page.exception and len(ANALYSED) == 1
+    assert any("encore dans la langue de son analyse" in caption.value for caption in page.caption)
+    page.button(key="redraw-k").click().run()  # asked for: analysed again, in French
+    assert [language for _, _, language in ANALYSED] == ["en", "fr"] and not page.get("button")
+
+
+def test_clicks_and_a_language_switch_do_not_search_the_photos_again(page, monkeypatch):
+    """With 19 photos, every click (a face to chart, the camera toggle, the language) analysed
+    every photo again: 9-12 s a click."""
+    from emotion_app.predictor import EmotionPredictor
+
+    searches = []
+    predict = EmotionPredictor.predict
+    monkeypatch.setattr(EmotionPredictor, "predict", lambda self, *a, **k: searches.append(1) or predict(self, *a, **k))
+    page.run()
+    page.radio(key="example").set_value("collage.jpg").run()
+    assert len(searches) == 1
+    page.toggle(key="use_camera").set_value(True).run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert not page.exception and len(searches) == 1
+    assert any("4 visages trouvés dans collage" in caption.value for caption in page.caption)
+
+
+def test_a_video_alone_has_its_rows_in_the_exports(page):
+    import numpy as np
+
+    from tests.test_video import make_mp4
+
+    clip = make_mp4([np.full((48, 64, 3), 128, np.uint8)] * 4, rate=10)
+    page.run()
+    page.get("file_uploader")[0].set_value([("clip.mp4", clip, "video/mp4")]).run()
+    assert not page.exception and not page.error
+    labels = [button.label for button in page.get("download_button")]
+    assert labels[:2] == ["Download the annotated video (MP4)", "This video's faces as CSV"]
+    assert labels[-3:] == ["All faces, photos and videos (CSV)", "All faces, photos and videos (JSON)",
+                           "All annotated photos and videos (ZIP)"]
 
 
 def test_the_uploader_states_the_limits_the_app_enforces_and_why_others_are_refused():
@@ -275,7 +320,7 @@ def test_a_picture_named_mp4_is_analysed_as_the_photo_it_is(page, astronaut_jpeg
     page.run()
     page.get("file_uploader")[0].set_value([("holiday.mp4", astronaut_jpeg, "video/mp4")]).run()
     assert not page.exception and not page.error
-    assert any("1 face(s) found in holiday" in caption.value for caption in page.caption)
+    assert any("1 face found in holiday" in caption.value for caption in page.caption)
 
 
 def test_the_page_says_when_a_high_frame_rate_video_was_sampled(page):
