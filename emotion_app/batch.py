@@ -190,7 +190,7 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
     ``annotated``: where its annotated copy goes, without the suffix its kind adds."""
     from emotion_app.photo import analyze_photo, face_rows
     from emotion_app.profiles import PHOTO
-    from emotion_app.video import analyze_video, is_picture
+    from emotion_app.video import MAX_SECONDS, analyze_video, is_picture
 
     started, result = time.perf_counter(), FileResult(path)
     try:
@@ -203,6 +203,9 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
             picture, suffix = video.video, "_emotions.mp4"
             if video.incomplete:
                 result.error = f"the video is damaged or incomplete: its first {video.seconds:.0f} s were analysed"
+            elif video.cut:
+                result.error = f"the video lasts more than {MAX_SECONDS:.0f} s: its first {MAX_SECONDS:.0f} s were " \
+                               "analysed"
         else:
             photo = analyze_photo(data, predictor, painter, settings)
             result.rows = face_rows([(path, photo)])

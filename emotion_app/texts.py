@@ -41,6 +41,7 @@ PAGE: dict[str, dict[str, str]] = {
         "video_sampled": "This video has {fps:.0f} frames a second: every {every}th frame was analysed "
         "({analysed:.0f} a second) and the annotated video keeps {shown:.0f} a second, to keep the work bounded.",
         "video_incomplete": "{name} is damaged or incomplete: its first {seconds:.0f} s were analysed.",
+        "video_cut": "{name} lasts more than {limit:.0f} s, the limit: its first {limit:.0f} s were analysed.",
         "download_video": "Download the annotated video (MP4)",
         "download_video_csv": "This video's faces as CSV",
         "video_other_language": "The words drawn on this video are still in the language it was analysed in.",
@@ -142,6 +143,8 @@ PAGE: dict[str, dict[str, str]] = {
         "video_sampled": "Cette vidéo a {fps:.0f} images par seconde : une image sur {every} a été analysée "
         "({analysed:.0f} par seconde) et la vidéo annotée en garde {shown:.0f} par seconde, pour borner le travail.",
         "video_incomplete": "{name} est abîmée ou incomplète : ses {seconds:.0f} premières secondes ont été "
+        "analysées.",
+        "video_cut": "{name} dure plus de {limit:.0f} s, la limite : ses {limit:.0f} premières secondes ont été "
         "analysées.",
         "download_video": "Télécharger la vidéo annotée (MP4)",
         "download_video_csv": "Les visages de cette vidéo en CSV",
@@ -245,6 +248,8 @@ REASONS: dict[str, dict[str, str]] = {
         "video_too_heavy": "the video has too many pixels to decode ({frames} frames of {w}x{h}): shorten it or "
         "lower its resolution or frame rate",
         "no_frames": "the video has no frames",
+        "video_too_small": "the video is {w}x{h} pixels, too small to hold a face (both sides need at least {side} "
+        "pixels)",
     },
     "fr": {
         "empty": "le fichier est vide",
@@ -269,6 +274,8 @@ REASONS: dict[str, dict[str, str]] = {
         "video_too_heavy": "la vidéo a trop de pixels à décoder ({frames} images de {w}x{h}) : raccourcis-la ou "
         "baisse sa résolution ou sa cadence",
         "no_frames": "la vidéo n'a aucune image",
+        "video_too_small": "la vidéo fait {w}x{h} pixels, trop petite pour contenir un visage (il faut au moins "
+        "{side} pixels de chaque côté)",
     },
 }
 

@@ -141,7 +141,7 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
 
     import pandas as pd
 
-    from emotion_app.video import analyze_video
+    from emotion_app.video import MAX_SECONDS, analyze_video
 
     shown = plain(name)
     bar, started = st.progress(0.0, text=text(language, "video_starting")), time.monotonic()
@@ -185,6 +185,8 @@ def show_video(name: str, data: bytes, predictor: EmotionPredictor, painter: Pai
         st.button(text(language, "video_redraw"), key=f"redraw-{key}")
     if result.incomplete:
         st.warning(text(language, "video_incomplete", name=shown, seconds=result.seconds))
+    if result.cut:
+        st.warning(text(language, "video_cut", name=shown, limit=MAX_SECONDS))
     st.caption(text(language, "video_done", frames=result.frames, analysed=result.analysed))
     if result.every > every or result.shown_every > 1:
         st.caption(text(language, "video_sampled", fps=result.rate, every=result.every,

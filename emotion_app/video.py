@@ -18,7 +18,7 @@ import numpy as np
 
 from emotion_app.exports import face_row, rows_csv
 from emotion_app.faces import DetectionSettings
-from emotion_app.image_io import MAX_PIXELS, ImageError, shrink
+from emotion_app.image_io import MAX_PIXELS, MIN_SIDE, ImageError, shrink
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 from emotion_app.tracking import FaceNumbers
@@ -47,6 +47,7 @@ class VideoResult:
     every: int = 1  # every this many frames analysed (the setting, or more for a high frame rate)
     shown_every: int = 1  # every this many frames kept in the annotated video
     incomplete: bool = False  # the file stopped early (damaged or cut short): the part before was analysed
+    cut: bool = False  # longer than MAX_SECONDS without saying so: its first MAX_SECONDS were analysed
     seconds: float = 0.0  # of video analysed
     language: str = "en"  # of the words drawn on its frames
 
@@ -96,6 +97,9 @@ def open_video(data: bytes) -> OpenedVideo:
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     width, height = stream.codec_context.width, stream.codec_context.height
+    if 0 < min(width, height) < MIN_SIDE:
+        container.close()
+        raise ImageError("video_too_small", w=width, h=height, side=MIN_SIDE)
     if width * height > MAX_PIXELS:  # each frame is decoded whole before it is shrunk
         container.close()
         raise ImageError("too_many_pixels", w=width, h=height, mp=width * height / 1e6, limit=MAX_PIXELS / 1e6)
@@ -184,8 +188,11 @@ def analyze_video(
                 for frame in opened.container.decode(stream):
                     index = result.frames
                     time_s = float(frame.time) if opened.timestamps and frame.time is not None else index / rate
-                    if time_s > MAX_SECONDS:  # a file that did not say how long it is
-                        raise ImageError("video_too_long", limit=MAX_SECONDS)
+                    if time_s > MAX_SECONDS:  # a file that did not say how long it is (a browser's recording)
+                        result.cut = True  # what came before is kept
+                        break
+                    if min(frame.width, frame.height) < MIN_SIDE:  # a file that did not say its size
+                        raise ImageError("video_too_small", w=frame.width, h=frame.height, side=MIN_SIDE)
                     result.seconds = time_s
                     decoded_pixels += frame.width * frame.height
                     if decoded_pixels > MAX_DECODED_PIXELS:

@@ -111,15 +111,33 @@ def test_a_video_over_the_limit_is_refused_before_any_work(random_predictor, mon
         analyze_video(make_mp4(frames), random_predictor, Painter(), progress=lambda *_: pytest.fail("decoded"))
 
 
-def test_a_video_that_does_not_say_its_length_is_stopped_at_the_limit(random_predictor, monkeypatch):
-    """A raw H.264 stream carries no duration and no frame count: the limit is checked frame by frame."""
+def test_a_video_that_does_not_say_its_length_is_cut_at_the_limit_and_keeps_what_came_before(random_predictor,
+                                                                                              monkeypatch):
+    """A raw H.264 stream (or a browser's WebM recording) carries no duration: the limit is checked
+    frame by frame. It was analysed up to the limit, then refused, keeping nothing."""
     monkeypatch.setattr(video, "MAX_SECONDS", 1.0)
     seen = []
     frames = [np.zeros((32, 32, 3), np.uint8)] * 40  # 4 s at 10 fps (ffmpeg would assume 25 fps: 1.6 s)
-    with pytest.raises(ImageError, match="more than 1 s"):
-        analyze_video(make_mp4(frames, codec="libx264", format="h264"), random_predictor, Painter(),
-                      progress=lambda fraction, frames: seen.append(fraction))
+    result = analyze_video(make_mp4(frames, codec="libx264", format="h264"), random_predictor, Painter(),
+                           progress=lambda fraction, frames: seen.append(fraction))
     assert seen and set(seen) == {None} and len(seen) <= 11  # no made-up progress, stopped at 1 s of 10 fps
+    assert result.cut and not result.incomplete and result.frames == 11 and result.seconds == pytest.approx(1.0)
+    with av.open(io.BytesIO(result.video)) as played:
+        assert sum(1 for _ in played.decode(video=0)) == 11  # 0.0 s to 1.0 s
+
+
+@pytest.mark.parametrize("side, format", [(1, "mp4"), (8, "webm")])
+def test_a_video_too_small_to_hold_a_face_says_so(random_predictor, side, format):
+    """A 1x1 px video got "Something went wrong on our side"."""
+    frames = [np.zeros((side, side, 3), np.uint8)] * 4
+    codec = "libvpx-vp9" if format == "webm" else "mpeg4"
+    try:
+        data = make_mp4(frames, codec=codec, format=format)
+    except Exception:  # an encoder that refuses such a size: the smallest it takes
+        data = make_mp4([np.zeros((16, 16, 3), np.uint8)] * 4, codec=codec, format=format)
+    with pytest.raises(ImageError, match="too small to hold a face") as refused:
+        analyze_video(data, random_predictor, Painter())
+    assert refused.value.reason == "video_too_small"
 
 
 def test_a_raw_stream_is_timed_by_its_own_frame_rate_not_a_guess(random_predictor, clip):
