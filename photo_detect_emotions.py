@@ -35,8 +35,8 @@ if not presenting:
 predictor, painter = ui.load_resources(language, detector)
 ui.accuracy_note(predictor, language)
 
-every = st.sidebar.select_slider(ui.text(language, "video_every"), options=[1, 2, 3, 5, 10], value=2,
-                                 help=ui.text(language, "video_every_help"), key="video_every")
+every = st.sidebar.select_slider(ui.text(language, "video_every"), options=[1, 2, 3, 5, 10],
+                                 help=ui.text(language, "video_every_help"), **ui.kept("video_every", 2))
 uploads = st.file_uploader(ui.text(language, "upload"), type=[*ACCEPTED_TYPES, *VIDEO_TYPES],
                            accept_multiple_files=True, key="uploads")
 # NOTE: the camera widget asks for camera permission as soon as it is drawn, so it is only drawn
@@ -67,7 +67,7 @@ def show_photo(i: int, name: str, result) -> None:
     picture, panels = st.columns([2, 1] if presenting else [3, 2])
     with picture:
         # the PNG, encoded once and kept: an array would be encoded again on every rerun
-        st.image(result.png(), width="stretch")
+        st.image(result.png(), width="stretch", alt=ui.annotated_alt(language, name, result.predictions))
         if result.downscaled:
             (height, width), (original_width, original_height) = result.annotated.shape[:2], result.original_size
             st.caption(ui.text(language, "downscaled", w=width, h=height, ow=original_width, oh=original_height))

@@ -28,11 +28,11 @@ language = ui.sidebar_language()
 st.set_page_config(page_title=ui.text(language, "tab_webcam"), page_icon="🎥", layout="wide")
 settings = ui.sidebar_sensitivity(language, WEBCAM.sensitivity)
 detector = ui.sidebar_detector(language, WEBCAM.detector)
-mirror = st.sidebar.toggle(ui.text(language, "mirror"), value=True, key="mirror")
-show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), value=True, key="show_probabilities")
+mirror = st.sidebar.toggle(ui.text(language, "mirror"), **ui.kept("mirror", True))
+show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), **ui.kept("show_probabilities", True))
 width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
-                                     format_func=lambda size: f"{size[0]}x{size[1]}", key="resolution",
-                                     help=ui.text(language, "resolution_help"))
+                                     format_func=lambda size: f"{size[0]}x{size[1]}",
+                                     help=ui.text(language, "resolution_help"), **ui.kept("resolution", (640, 480)))
 # NOTE: the browser opens the camera once, at START: a resolution chosen while streaming waits for
 # the next START, and says so.
 if st.session_state.get("streaming_resolution") not in (None, (width, height)):
@@ -107,7 +107,7 @@ if not context.state.playing:
         st.download_button(ui.text(language, "timeline_csv"), analyzer.timeline.to_csv(), file_name="emotions.csv",
                            mime="text/csv", on_click="ignore")
         if analyzer.timeline.full:
-            st.caption(ui.text(language, "timeline_full", rows=analyzer.timeline.max_rows))
+            st.caption(ui.text(language, "timeline_full", rows=ui.number(language, analyzer.timeline.max_rows)))
 else:
     if not st.session_state.get("playing"):  # this START begins a new run: fresh tracks, time from 0
         st.session_state.playing = True

@@ -61,6 +61,9 @@ PAGE: dict[str, dict[str, str]] = {
             "Something went wrong on our side with {name}; the error was logged. Other files are not affected."
         ),
         "faces_found_one": "{n} face found in {name} ({detector})",
+        "annotated_alt_one": "{name}, annotated: its face boxed with its emotion, {emotions}",
+        "annotated_alt_other": "{name}, annotated: {n} faces boxed and numbered with their emotions, {emotions}",
+        "annotated_alt_none": "{name}: no face found",
         "faces_found_other": "{n} faces found in {name} ({detector})",
         "face": "Face {i}",
         "confidence": "confidence",
@@ -108,10 +111,10 @@ PAGE: dict[str, dict[str, str]] = {
         "waiting_video": "Connecting to the camera…",
         "no_face_live": "No face in view: look at the camera, with your face well lit.",
         "faces_live": "{n} faces in view; the message follows the largest one.",
-        "fps": "{fps:.0f} frames/s",
+        "fps": "{fps:.0f} frames analysed a second",
         "timeline": "Emotions over time (largest face)",
         "timeline_csv": "Download this session's timeline (CSV)",
-        "timeline_full": "The timeline holds the session's first {rows:,} rows; later frames are not in the CSV.",
+        "timeline_full": "The timeline holds the session's first {rows} rows; later frames are not in the CSV.",
         "ice_error": "The STUN/TURN configuration is invalid: {error}",
     },
     "fr": {
@@ -167,6 +170,9 @@ PAGE: dict[str, dict[str, str]] = {
             "Les autres fichiers ne sont pas touchés."
         ),
         "faces_found_one": "{n} visage trouvé dans {name} ({detector})",
+        "annotated_alt_one": "{name}, annotée : son visage encadré avec son émotion, {emotions}",
+        "annotated_alt_other": "{name}, annotée : {n} visages encadrés et numérotés avec leur émotion, {emotions}",
+        "annotated_alt_none": "{name} : aucun visage trouvé",
         "faces_found_other": "{n} visages trouvés dans {name} ({detector})",
         "face": "Visage {i}",
         "confidence": "confiance",
@@ -216,10 +222,10 @@ PAGE: dict[str, dict[str, str]] = {
         "waiting_video": "Connexion à la caméra…",
         "no_face_live": "Aucun visage visible : regarde la caméra, le visage bien éclairé.",
         "faces_live": "{n} visages visibles ; le message suit le plus grand.",
-        "fps": "{fps:.0f} images/s",
+        "fps": "{fps:.0f} images analysées par seconde",
         "timeline": "Émotions au fil du temps (plus grand visage)",
         "timeline_csv": "Télécharger la chronologie de la session (CSV)",
-        "timeline_full": "La chronologie garde les {rows:,} premières lignes de la session ; les images suivantes "
+        "timeline_full": "La chronologie garde les {rows} premières lignes de la session ; les images suivantes "
         "ne sont pas dans le CSV.",
         "ice_error": "La configuration STUN/TURN est invalide : {error}",
     },

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 import re
 import threading
@@ -249,12 +250,38 @@ def _keep(key: str) -> None:
     st.session_state[KEPT + key] = st.session_state[key]
 
 
+def kept(key: str, default: object) -> dict:
+    """A widget's ``key`` and the arguments that keep its value from page to page and across a
+    language switch: ``st.toggle(label, **kept("mirror", True))``."""
+    _restore(key, default)
+    return {"key": key, "on_change": _keep, "args": (key,)}
+
+
 def sidebar_language() -> str:
     _restore("language", next(iter(LANGUAGES)))
-    return st.sidebar.radio(
+    language = st.sidebar.radio(
         "Language / Langue", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, horizontal=True,
         key="language", on_change=_keep, args=("language",),
     )
+    # NOTE: Streamlit writes <html lang="en"> whatever the page says; screen readers and the
+    # browser's spelling and hyphenation read the page in that language
+    st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>",
+            unsafe_allow_javascript=True)
+    return language
+
+
+def annotated_alt(language: str, name: str, predictions: list[FacePrediction]) -> str:
+    """What an annotated photo shows, for screen readers: each face's number and emotion."""
+    if not predictions:
+        return text(language, "annotated_alt_none", name=name)
+    emotions = ", ".join(f"{i} {display_name(p.emotion, language)}" if len(predictions) > 1
+                         else display_name(p.emotion, language) for i, p in enumerate(predictions, start=1))
+    return counted(language, "annotated_alt", len(predictions), name=name, emotions=emotions)
+
+
+def number(language: str, n: int) -> str:
+    """``n`` with thousands grouped as the language writes them: 100,000 and 100 000."""
+    return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
 
 
 def sidebar_sensitivity(
@@ -280,7 +307,7 @@ def example_picker(language: str) -> tuple[str, bytes] | None:
     """A bundled photo to analyse, so a presenter can demo without a file at hand."""
     names = dict(zip(EXAMPLES, text(language, "example_names").split("|"), strict=True))
     choice = st.radio(text(language, "example"), EXAMPLES, format_func=names.__getitem__, horizontal=True,
-                      key="example")
+                      **kept("example", EXAMPLES[0]))
     return (choice, (EXAMPLE_DIR / choice).read_bytes()) if choice else None
 
 
@@ -323,6 +350,8 @@ h1 { font-size: clamp(24px, 2vw, 40px) !important; padding: 0 !important; }
 .emotion-message.neutral { background: #0d3b66; color: #ffffff; }
 .emotion-face { font-size: clamp(24px, 2.3vw, 52px); font-weight: 700; }
 @keyframes emotion-fade { from { opacity: 0.2; } to { opacity: 1; } }
+/* the live video no taller than the screen leaves it (4:3 at worst), so START/STOP stay in view */
+iframe[title*="webrtc"] { max-width: calc((100vh - 13rem) * 4 / 3); }
 </style>
 """
 
@@ -343,29 +372,75 @@ STREAMLIT_TEXTS_CSS = """
   font-size: 1rem; }
 [data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]::after { content: %(clear)s;
   font-size: 1rem; }
+/* text only (no button): hidden from screen readers too, which then read ours alone */
+[data-testid="stFileUploaderDropzoneInstructions"] span, [data-testid="stFileChip"] [role="alert"]
+  { visibility: hidden; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after, [data-testid="stFileChip"] [role="alert"]::after
+  { visibility: visible; }
 </style>
 """
+
+# The buttons' names for screen readers, which would read Streamlit's hidden words and ours after
+# them ("UploadChoisir des fichiers"): an aria-label replaces both, kept as Streamlit redraws.
+NAME_BUTTONS_JS = """<script>
+(() => {
+  const names = %s;
+  const name = () => {
+    for (const [selector, label] of names) {
+      for (const button of document.querySelectorAll(selector)) {
+        if (button.getAttribute("aria-label") !== label) button.setAttribute("aria-label", label);
+      }
+    }
+  };
+  window.emotionAppNames && window.emotionAppNames.disconnect();
+  window.emotionAppNames = new MutationObserver(name);
+  window.emotionAppNames.observe(document.body, {childList: true, subtree: true});
+  name();
+})();
+</script>"""
+
+# Streamlit's own list of accepted types merges these synonyms and keeps the first of each
+# (its frontend's utils): ours says the same, so both languages list the same types.
+TYPE_SYNONYMS = {"jpeg": "jpg", "tiff": "tif", "htm": "html", "mpeg": "mpg", "mpeg4": "mp4"}
+
+
+def uploader_types(types: tuple[str, ...]) -> str:
+    """``JPG, PNG, ...``: the uploader's types as Streamlit lists them under its English button."""
+    return ", ".join(dict.fromkeys(TYPE_SYNONYMS.get(t.lower(), t.lower()) for t in types)).upper()
+
+
+def css_string(value: str) -> str:
+    """``value`` as a CSS string literal: CSS escapes are a backslash and hex digits (JSON's
+    ``\\u2022`` showed as "u2022"; the space after six digits ends the escape), and ``<`` is
+    escaped so no text can close the style element."""
+    return '"' + "".join(f"\\{ord(c):06x} " if ord(c) > 126 or c in '"\\<' or ord(c) < 32 else c
+                         for c in value) + '"'
+
 
 
 def streamlit_texts(language: str, types: tuple[str, ...]) -> None:
     """Streamlit's own widget words in ``language`` (``types``: the uploader's file types)."""
     if language == "en":
         return
-    import json
-
     from emotion_app.image_io import MAX_BYTES
 
     mb = MAX_BYTES // 2**20
     words = {"upload": text(language, "st_upload"), "too_big": text(language, "st_too_big", mb=mb),
-             "limits": text(language, "st_limits", mb=mb, types=", ".join(t.upper() for t in types)),
+             "limits": text(language, "st_limits", mb=mb, types=uploader_types(types)),
              "take": text(language, "st_take_photo"), "clear": text(language, "st_clear_photo")}
-    st.markdown(STREAMLIT_TEXTS_CSS % {key: json.dumps(value) for key, value in words.items()},
+    st.markdown(STREAMLIT_TEXTS_CSS % {key: css_string(value) for key, value in words.items()},
                 unsafe_allow_html=True)
+    upload = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
+    names = [(upload, words["upload"]), ('[data-testid="stCameraInput"]:has(video) [data-testid="stCameraInputButton"]',
+              words["take"]), ('[data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]',
+                               words["clear"])]
+    st.html(NAME_BUTTONS_JS % json.dumps(names), unsafe_allow_javascript=True)
 
 
 def presentation_toggle(language: str) -> bool:
     """The presentation view's switch, on the page itself (the sidebar is hidden while it is on)."""
-    on = st.toggle(text(language, "presentation"), key="presentation", help=text(language, "presentation_help"))
+    on = st.toggle(text(language, "presentation"), help=text(language, "presentation_help"),
+                   **kept("presentation", False))
     if on:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     return on

@@ -45,7 +45,7 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
                     raise
                 page.reload()
                 expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("frames analysed a second", exact=False)).to_be_visible(timeout=30_000)
 
         video = component.locator("video").first
         expect(video).to_be_visible(timeout=30_000)
@@ -65,7 +65,7 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         # A snapshot of the annotated video downloads while the video keeps going.
         page.get_by_role("button", name="Take a snapshot").click()
         expect(page.get_by_role("button", name="Download the snapshot (PNG)")).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("frames/s", exact=False)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("frames analysed a second", exact=False)).to_be_visible(timeout=30_000)
         assert page.locator('[data-testid="stException"]').count() == 0
 
         # The presentation view: the sidebar out of the way, the message in type a room can read,
@@ -75,7 +75,7 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         expect(message).to_be_visible(timeout=60_000)
         expect(page.get_by_test_id("stSidebar")).to_be_hidden()
         assert float(message.evaluate("node => getComputedStyle(node).fontSize").removesuffix("px")) >= 24
-        expect(page.get_by_text("frames/s", exact=False)).to_be_hidden()  # captions are hidden too
+        expect(page.get_by_text("frames analysed a second", exact=False)).to_be_hidden()  # captions are hidden too
         page.wait_for_timeout(800)  # the message's fade-in
         page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_presentation.png"))
         assert page.locator('[data-testid="stException"]').count() == 0

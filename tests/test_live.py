@@ -147,3 +147,16 @@ def test_an_error_in_the_frame_callback_passes_the_frame_with_a_note(random_pred
     assert caplog.text.count("live analysis failed") == 1 and "a bug of ours" in caplog.text
     analyzer.options.language = "fr"
     assert not np.array_equal(analyzer.process_or_pass(astronaut_bgr), first)  # the note in French
+
+
+def test_the_rate_shown_is_the_frames_analysed_a_second_however_bursty(random_predictor):
+    """The caption read 25-39 frames/s while the timeline held 15.5 a second: frames arrive in
+    bursts, and an average of 1/interval weighs the short intervals most."""
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    analyzer._start_run()
+    analyzer._started = now = 100.0
+    for i in range(60):  # pairs 0.01 s apart every 0.13 s: 2 frames per 0.13 s, 15.4 a second
+        now += 0.01 if i % 2 else 0.12
+        analyzer._publish(now, [])
+    rates = [analyzer.results.get_nowait().fps for _ in range(analyzer.results.qsize())]
+    assert rates[-1] == pytest.approx(2 / 0.13, rel=0.05)  # as many as were analysed, counted

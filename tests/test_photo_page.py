@@ -458,3 +458,22 @@ def test_a_video_summarises_and_charts_each_person_by_their_number():
     assert "Face 1's emotions over time" in captions
     page.selectbox[0].set_value(2).run()
     assert "Face 2's emotions over time" in [caption.value for caption in page.caption]
+
+
+def test_numbers_alt_texts_and_css_words_are_written_as_each_language_writes_them():
+    """French wrote "100,000"; the uploader's limits showed a literal "u2022" (a JSON escape in CSS);
+    annotated images had no alt text for screen readers."""
+    import numpy as np
+
+    from emotion_app import ui
+    from emotion_app.predictor import to_predictions
+
+    assert ui.number("en", 100_000) == "100,000" and ui.number("fr", 100_000) == "100\u202f000"
+    assert ui.css_string("50 Mo • JPG") == '"50 Mo \\002022  JPG"'  # the space after 6 digits ends it
+    assert ui.css_string('"</style>') == '"\\000022 \\00003c /style>"'
+    faces = to_predictions([(0, 0, 10, 10), (20, 0, 10, 10)], np.eye(7, dtype=np.float32)[[3, 4]])
+    assert ui.annotated_alt("en", "class.jpg", faces) == (
+        "class.jpg, annotated: 2 faces boxed and numbered with their emotions, 1 happy, 2 sad")
+    assert ui.annotated_alt("fr", "a.jpg", faces[:1]).endswith("son visage encadré avec son émotion, joie")
+    assert ui.annotated_alt("en", "empty.jpg", []) == "empty.jpg: no face found"
+    assert ui.counted("fr", "faces_found", 0, name="x", detector="Haar").startswith("0 visage trouvé")

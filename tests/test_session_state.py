@@ -23,7 +23,7 @@ def test_switching_language_keeps_the_uploads_and_shows_their_results_in_french(
     assert any("found in astronaut" in caption.value for caption in page.caption)
     page.sidebar.radio(key="language").set_value("fr").run()
     assert not page.exception
-    assert any("trouvé(s) dans astronaut" in caption.value for caption in page.caption)
+    assert any("1 visage trouvé dans astronaut" in caption.value for caption in page.caption)
     assert page.subheader[0].value == "astronaut\\.jpg"
 
 
@@ -51,6 +51,33 @@ def test_language_sensitivity_and_detector_stay_when_changing_page(random_model,
     page.switch_page("photo_detect_emotions.py").run()
     assert page.sidebar.radio(key="language").value == "fr" and page.title[0].value.startswith("Détecteur")
     assert page.sidebar.select_slider(key="sensitivity").value == "high"
+
+
+def test_every_setting_stays_when_changing_page_and_back(random_model, idle_camera):
+    """'Every Nth frame', the mirror and the probabilities went back to their defaults."""
+    page = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    page.sidebar.select_slider(key="video_every").set_value(5).run()
+    page.switch_page("webcam_detect_emotions.py").run()
+    page.sidebar.toggle(key="mirror").set_value(False).run()
+    page.sidebar.toggle(key="show_probabilities").set_value(False).run()
+    page.sidebar.selectbox(key="resolution").set_value((1280, 720)).run()
+    page.switch_page("photo_detect_emotions.py").run()
+    assert not page.exception and page.sidebar.select_slider(key="video_every").value == 5
+    page.toggle(key="presentation").set_value(True).run()
+    page.switch_page("webcam_detect_emotions.py").run()
+    assert not page.exception
+    assert page.sidebar.toggle(key="mirror").value is False
+    assert page.sidebar.toggle(key="show_probabilities").value is False
+    assert page.sidebar.selectbox(key="resolution").value == (1280, 720)
+    assert page.toggle(key="presentation").value is True
+
+
+def test_the_example_chosen_stays_chosen_after_a_language_switch(random_model):
+    page = AppTest.from_file(str(REPO / "photo_detect_emotions.py"), default_timeout=120).run()
+    page.radio(key="example").set_value("collage.jpg").run()
+    page.sidebar.radio(key="language").set_value("fr").run()
+    assert not page.exception and page.radio(key="example").value == "collage.jpg"
+    assert any("4 visages trouvés dans collage" in caption.value for caption in page.caption)
 
 
 class _Streaming:
