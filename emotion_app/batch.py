@@ -5,7 +5,6 @@ use, file by file on any ``concurrent.futures`` executor. No Streamlit, no argum
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
@@ -146,26 +145,12 @@ def load_quietly(detector: str) -> None:
     import numpy as np
 
     from emotion_app.labels import FACE_SHAPE
+    from emotion_app.model import quiet_native_stderr
 
-    with _stderr_to_null():
+    with quiet_native_stderr():
         predictor = worker_predictor(detector)
         predictor.warm_up()
         predictor.model.probabilities(np.zeros((1, *FACE_SHAPE), np.float32))
-
-
-@contextlib.contextmanager
-def _stderr_to_null() -> Iterator[None]:
-    import sys
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 @functools.lru_cache(maxsize=4)

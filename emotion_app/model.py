@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,22 @@ log = logging.getLogger(__name__)
 def default_model_path() -> Path:
     """``$EMOTION_APP_MODEL`` if set (to serve another trained model), else the shipped model."""
     return Path(environment.read(environment.MODEL, str(DEFAULT_MODEL)))
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """The process's stderr (file descriptor 2) sent to /dev/null meanwhile: LiteRT and TensorFlow's
+    converter write start-up lines there ("INFO: Created TensorFlow Lite XNNPACK delegate") that no
+    setting turns off. For a command line's own moments only: other threads' stderr goes too."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class ModelError(RuntimeError):

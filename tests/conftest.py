@@ -14,9 +14,11 @@ import emotion_app  # noqa: F401  (first: see the import-order note in emotion_a
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from training.data import DEFAULT_DATA  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = REPO / "models" / "emotion_cnn.keras"
-SHARED_DATA = REPO.parent / "shared" / "data" / "fer2013.csv.gz"
+SHARED_DATA = DEFAULT_DATA  # FER2013: $EMOTION_APP_DATA, else ../shared/data
 
 
 def skip_or_fail(reason: str) -> None:

@@ -168,3 +168,18 @@ def test_the_shared_split_arrays_hold_the_csvs_faces_and_votes():
     rows = csv.split("Training").rows
     assert np.allclose(ferplus_distributions(votes[rows]), load_ferplus_targets(SHARED_DATA.with_name("fer2013new.csv"),
                                                                                 rows))
+
+
+def test_the_data_folder_can_be_set_for_a_fresh_clone(tmp_path):
+    """A clone without ../shared/data sets EMOTION_APP_DATA to where it put Kaggle's fer2013.csv."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    (tmp_path / "fer2013.csv").write_text("emotion,pixels,Usage\n")
+    done = subprocess.run([sys.executable, "-c", "import emotion_app; from training.data import DEFAULT_DATA, "
+                           "DEFAULT_FERPLUS; print(DEFAULT_DATA); print(DEFAULT_FERPLUS)"], cwd=REPO,
+                          env={**os.environ, "EMOTION_APP_DATA": str(tmp_path)}, capture_output=True, text=True)
+    assert done.stdout.split() == [str(tmp_path / "fer2013.csv"), str(tmp_path / "fer2013new.csv")], done.stderr

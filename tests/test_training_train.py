@@ -344,3 +344,26 @@ def test_the_cpu_description_lists_the_speed_flags_it_finds(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("model name\t: Test Xeon\nflags\t\t: fpu avx2 amx_bf16 avx512f\n")
     assert cpu_description(info) == {"model": "Test Xeon", "flags": ["amx_bf16", "avx512f", "avx2"]}
+
+
+@pytest.mark.slow
+def test_the_training_log_on_a_cpu_keeps_to_what_a_user_needs(tmp_path, tiny_csv):
+    """The log opened with TensorFlow's C++ lines and 'failed call to cuInit', warned of tf.function
+    retracing, printed the converter's settings and every finishing line twice."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    environ = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # as a user's
+    done = subprocess.run([sys.executable, "-m", "training.train", "--recipe", "quick", "--limit", "42", "--data",
+                           str(tiny_csv), "--ferplus", "none", "--run", str(tmp_path / "run")], cwd=REPO,
+                          capture_output=True, text=True, timeout=900, env=environ)
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = done.stdout + done.stderr
+    for noise in ("cuInit", "cuda drivers", "oneDNN", "retracing", "absl::InitializeLog", "fully_quantize",
+                  "XNNPACK", "WARNING:training", "INFO:training"):
+        assert noise not in log, noise
+    lines = [line.split(" ", 2)[-1] for line in done.stdout.splitlines()]
+    assert len(lines) == len(set(lines)) and any("PrivateTest" in line for line in lines)

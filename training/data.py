@@ -17,12 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emotion_app import environment
 from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
 
 PIXELS_PER_IMAGE = FACE_SHAPE[0] * FACE_SHAPE[1]
 SPLITS = ("Training", "PublicTest", "PrivateTest")
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fer2013.csv.gz"
-DEFAULT_FERPLUS = DEFAULT_DATA.with_name("fer2013new.csv")
+# FER2013 (fer2013.csv.gz, or Kaggle's fer2013.csv as downloaded) and the FER+ votes
+# (fer2013new.csv) in $EMOTION_APP_DATA, else in ../shared/data beside the repository (README).
+DATA_DIR = Path(environment.read(environment.DATA) or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+DEFAULT_DATA = next((DATA_DIR / name for name in ("fer2013.csv.gz", "fer2013.csv") if (DATA_DIR / name).exists()),
+                    DATA_DIR / "fer2013.csv.gz")
+DEFAULT_FERPLUS = DATA_DIR / "fer2013new.csv"
 
 # FER+ vote columns (neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown,
 # NF) -> FER2013 class index. Contempt is folded into disgust: FER+ annotators gave most of the

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
 from emotion_app.labels import FACE_SHAPE, NUM_CLASSES
+from emotion_app.model import quiet_native_stderr
+
+# NOTE: TensorFlow 2.21 writes its C++ start-up lines (oneDNN, "could not find cuda drivers") before
+# its logging starts, whatever TF_CPP_MIN_LOG_LEVEL says: the training log starts without them
+with quiet_native_stderr():
+    import keras
+    from keras import layers
 
 # ``--precision``: the Keras dtype policy each name trains under. "bfloat16" computes in bfloat16
 # and keeps float32 weights, so a bfloat16 run saves the same float32 model a float32 run does.

@@ -61,7 +61,7 @@ RECIPES: dict[str, tuple[Stage, ...]] = {
     # stage (docs/TRAINING.md) it makes the shipped model for a fraction of the lineage's time.
     "last-stage-photometric": (SHIPPED[-1],),
     # A few minutes on a CPU: every step of the shipped recipe, widening and the photometric
-    # changes included, at toy size.
+    # changes included, on all the faces with tiny networks for 3 epochs.
     "quick": (
         Stage("quick1", 2, 1e-3, (8, 16, 32), erase=True),
         Stage("quick2", 1, 5e-4, (12, 24, 48), 0.1, 0.3, augment="real-photometric"),

@@ -1,7 +1,7 @@
 """Train the emotion CNN on FER2013 with one command: every stage of the recipe, then the finish.
 
     python -m training.train                      # the shipped recipe from scratch, into runs/shipped
-    python -m training.train --recipe quick       # every step at toy size, a few minutes
+    python -m training.train --recipe quick       # every step, tiny networks, all the faces, minutes
     python -m training.train --recipe last-stage-photometric --init-from runs/cycle6/emotion_cnn.keras
 
 The last command is the fine-tune: the shipped recipe's last stage alone, from a trained model
@@ -59,6 +59,10 @@ class TrainingData:
 def setup_logging(run_dir: Path) -> None:
     log.setLevel(logging.INFO)
     log.handlers.clear()
+    log.propagate = False  # a library that configures the root logger printed each line twice
+    # "N out of the last N calls ... triggered tf.function retracing": batch-norm re-estimation runs
+    # one small model a layer, each traced once by design
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     formatter = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S")
     for handler in (logging.StreamHandler(sys.stdout), logging.FileHandler(run_dir / "train.log")):
         handler.setFormatter(formatter)
@@ -101,7 +105,7 @@ def load_data(settings: Settings) -> TrainingData:
                    else load_ferplus_targets(settings.ferplus, train.rows))
     weights = class_weights(train.y, settings.class_weight_power)
     log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
-             len(train), len(val), np.round(weights, 2).tolist())
+             len(train), len(val), ", ".join(f"{w:.2f}" for w in weights))
     return TrainingData(train, val, soft_targets(train.y, ferplus, settings.ferplus_weight), weights,
                         clean_sample(train.x, settings.seed))
 
@@ -284,6 +288,7 @@ def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str])
     """The run's model (the last stage's), evaluated, with its TFLite twin; each step skipped when done."""
     import shutil
 
+    from emotion_app.model import quiet_native_stderr
     from training.evaluate import write_evaluation
     from training.export import export_all, write_twin
     from training.metadata import write_metadata
@@ -296,10 +301,12 @@ def finish_run(run_dir: Path, last: Path, settings: Settings, stages: list[str])
     if "metrics" not in load_metadata(model):
         write_evaluation(model, Path(settings.data), run_dir, title=f"Evaluation of {run_dir.name}")
     if "tflite" not in load_metadata(model):
-        _, tflite = export_all(model, run_dir / "export")
-        write_twin(model, tflite)
+        with quiet_native_stderr():  # the converter's and LiteRT's own lines
+            _, tflite = export_all(model, run_dir / "export")
+            write_twin(model, tflite)
     if "tflite_int8" not in load_metadata(model):
-        write_int8_or_why_not(model, run_dir / "export", Path(settings.data))
+        with quiet_native_stderr():
+            write_int8_or_why_not(model, run_dir / "export", Path(settings.data))
     metrics = load_metadata(model)["metrics"]
     log.info("%s: PublicTest %.4f, PrivateTest %.4f (reported, never used to choose)", model,
              metrics["PublicTest"]["accuracy"], metrics["PrivateTest"]["accuracy"])
