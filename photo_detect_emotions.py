@@ -28,8 +28,11 @@ st.set_page_config(page_title=ui.text(language, "tab_photo"), page_icon="😀", 
 ui.streamlit_texts(language, (*ACCEPTED_TYPES, *VIDEO_TYPES))
 settings = ui.sidebar_sensitivity(language, PHOTO.sensitivity)
 detector = ui.sidebar_detector(language, PHOTO.detector)
+joining = ui.join_setting(language)
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "photo_title"))
+if presenting:
+    ui.join_panel(language, joining)
 if not presenting:
     st.write(ui.text(language, "photo_intro"))
 predictor, painter = ui.load_resources(language, detector)

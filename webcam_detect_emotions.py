@@ -16,7 +16,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from emotion_app import ui
 from emotion_app.image_io import encode_png
 from emotion_app.labels import EMOTIONS, message_key
-from emotion_app.live import LiveAnalyzer, ice_servers
+from emotion_app.live import LiveAnalyzer, camera_constraints, ice_servers, is_phone
 from emotion_app.profiles import WEBCAM
 from emotion_app.smoothing import MessageGate
 
@@ -33,10 +33,15 @@ show_probabilities = st.sidebar.toggle(ui.text(language, "show_probabilities"), 
 width, height = st.sidebar.selectbox(ui.text(language, "resolution"), [(640, 480), (1280, 720)],
                                      format_func=lambda size: f"{size[0]}x{size[1]}",
                                      help=ui.text(language, "resolution_help"), **ui.kept("resolution", (640, 480)))
+# a phone's front camera (the presenter's face) or back one (the room)
+sides = dict(zip(("user", "environment"), ui.text(language, "camera_sides").split("|"), strict=True))
+facing = st.sidebar.radio(ui.text(language, "camera"), list(sides), format_func=sides.__getitem__, horizontal=True,
+                          **ui.kept("facing", "user"))
 # NOTE: the browser opens the camera once, at START: a resolution chosen while streaming waits for
 # the next START, and says so.
 if st.session_state.get("streaming_resolution") not in (None, (width, height)):
     st.sidebar.caption(ui.text(language, "resolution_next_start"))
+joining = ui.join_setting(language)
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
@@ -64,13 +69,14 @@ def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(analyzer.process_or_pass(frame.to_ndarray(format="bgr24")), format="bgr24")
 
 
+phone = is_phone(st.context.headers.get("User-Agent", ""))
 video, side = st.columns([2, 1] if presenting else [3, 2])  # presenting: the video as wide as the message allows
 with video:
     context = webrtc_streamer(
         key="emotions",
         mode=WebRtcMode.SENDRECV,
         rtc_configuration={"iceServers": servers},
-        media_stream_constraints={"video": {"width": {"ideal": width}, "height": {"ideal": height}}, "audio": False},
+        media_stream_constraints=camera_constraints(width, height, facing, phone),
         video_frame_callback=video_frame_callback,
         async_processing=True,
         translations=ui.webrtc_translations(language),
@@ -84,6 +90,8 @@ with side:
     status = st.empty()
     message = st.empty()
     details = st.empty()
+    if presenting:
+        ui.join_panel(language, joining)
 chart = st.empty()
 
 

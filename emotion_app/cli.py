@@ -4,6 +4,7 @@
     emotion-app analyze photos/ --workers 4 --annotate annotated/
     emotion-app analyze recordings/ --dask tcp://scheduler:8786
     emotion-app serve                               # the same as: streamlit run app.py
+    emotion-app serve --https                       # phones on this network can open their camera
 
 Rows are written as files finish, so an interrupted run loses nothing finished; run the same
 command again and the files already in the output are skipped, those that failed are tried again
@@ -217,12 +218,22 @@ def recorded_options(options: batch.Options) -> dict:
 
 
 def serve(extra: list[str]) -> int:
-    """``streamlit run app.py`` with any further Streamlit options; Ctrl-C stops it quietly."""
+    """``streamlit run app.py`` with any further Streamlit options; Ctrl-C stops it quietly. With
+    ``--https`` (and ``--cert FILE --key FILE``, or a self-signed certificate made for this machine)
+    it serves over TLS and prints the addresses to open on phones, with a QR code."""
     import subprocess
 
     from emotion_app.paths import APP
 
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), *extra], cwd=APP.parent)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP)]
+    try:
+        https, cert, key, extra = serve_options(extra)
+        if https:
+            command += tls_options(cert, key, streamlit_port(extra))
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    server = subprocess.Popen([*command, *extra], cwd=APP.parent)
     try:
         return server.wait()
     except KeyboardInterrupt:  # the server had the same Ctrl-C: let it stop on its own
@@ -232,6 +243,72 @@ def serve(extra: list[str]) -> int:
             server.terminate()
             server.wait()
         return 130
+
+
+def serve_options(extra: list[str]) -> tuple[bool, Path | None, Path | None, list[str]]:
+    """``--https``, ``--cert FILE`` and ``--key FILE`` taken out of ``serve``'s arguments; the rest
+    goes to Streamlit."""
+    https, files, rest = False, {"--cert": None, "--key": None}, []
+    arguments = iter(extra)
+    for argument in arguments:
+        name, _, value = argument.partition("=")
+        if argument == "--https":
+            https = True
+        elif name in files:
+            value = value or next(arguments, "")
+            if not value:
+                raise CliError(f"{name} takes a file: {name} FILE")
+            files[name] = Path(value)
+        else:
+            rest.append(argument)
+    cert, key = files["--cert"], files["--key"]
+    if (cert is None) != (key is None):
+        raise CliError("--cert and --key go together: the certificate and its private key")
+    if cert is not None and not https:
+        raise CliError("--cert and --key serve over HTTPS: add --https")
+    return https, cert, key, rest
+
+
+def streamlit_port(extra: list[str]) -> int:
+    from emotion_app.sharing import DEFAULT_PORT
+
+    for i, argument in enumerate(extra):
+        value = argument.split("=", 1)[1] if argument.startswith("--server.port=") else (
+            extra[i + 1] if argument == "--server.port" and i + 1 < len(extra) else None)
+        if value is not None:
+            if not value.isdigit():
+                raise CliError(f"--server.port takes a number, not {value!r}")
+            return int(value)
+    return DEFAULT_PORT
+
+
+def tls_options(cert: Path | None, key: Path | None, port: int) -> list[str]:
+    """Streamlit's TLS options for the given certificate, or for this machine's self-signed one;
+    prints where to open the app, with a QR code of the first address a phone can reach."""
+    from emotion_app import sharing
+
+    addresses = sharing.lan_addresses()
+    try:
+        if cert is not None:
+            sharing.check_pair(cert, key)
+            chosen = sharing.Certificate(cert, key, self_signed=False)
+        else:
+            chosen = sharing.self_signed_certificate(sharing.config_dir(), addresses)
+    except sharing.CertificateError as error:
+        raise CliError(f"{error}; the server was not started") from None
+    urls = sharing.https_urls(addresses, port, "webcam")
+    print(f"Serving over HTTPS. On this machine: https://localhost:{port}/", file=sys.stderr)
+    if urls:
+        print("On a phone or another computer on this network (the webcam page):", file=sys.stderr)
+        print("\n".join(f"  {url}" for url in urls), file=sys.stderr)
+        print(sharing.qr_terminal(urls[0]), file=sys.stderr)
+    else:
+        print("This machine has no network address others can reach: only this machine can open it.",
+              file=sys.stderr)
+    if chosen.self_signed:
+        print(f"The certificate is this machine's own ({chosen.cert}): each phone warns once that it does not know "
+              "it; choose 'Advanced' (or 'Show details'), then go on to the address.", file=sys.stderr)
+    return ["--server.sslCertFile", str(chosen.cert), "--server.sslKeyFile", str(chosen.key)]
 
 
 EXIT_CODES = f"""exit status:
@@ -265,7 +342,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true",
                      help="replace the rows of an earlier run in --out (only ever a file this command wrote)")
     run.add_argument("--dask-timeout", default="10s", help=argparse.SUPPRESS)
-    commands.add_parser("serve", help="start the web app (streamlit run app.py); more options go to Streamlit")
+    commands.add_parser("serve", help="start the web app (streamlit run app.py); --https [--cert FILE --key FILE] "
+                        "serves it to phones on this network; more options go to Streamlit")
     return top
 
 

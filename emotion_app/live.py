@@ -212,6 +212,23 @@ class LiveAnalyzer:
         self.options = replace(self.options, **changes)
 
 
+PHONE_AGENTS = ("Mobi", "Android", "iPhone", "iPad")
+
+
+def is_phone(user_agent: str) -> bool:
+    """Whether a browser's User-Agent is a phone's or a tablet's."""
+    return any(word in user_agent for word in PHONE_AGENTS)
+
+
+def camera_constraints(width: int, height: int, facing: str, phone: bool) -> dict:
+    """getUserMedia's constraints. A phone's camera is asked for as it films (its own size and
+    orientation: portrait when held upright), where a width and height would crop it to landscape;
+    ``facing``: "user" (the front camera) or "environment" (the back one)."""
+    video = {"facingMode": {"ideal": facing}}
+    video.update({"resizeMode": "none"} if phone else {"width": {"ideal": width}, "height": {"ideal": height}})
+    return {"video": video, "audio": False}
+
+
 def ice_servers(environ: dict[str, str] | None = None) -> list[dict]:
     """STUN/TURN servers from ``$EMOTION_APP_ICE_SERVERS`` (a JSON list), none by default.
 

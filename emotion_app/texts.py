@@ -50,6 +50,11 @@ PAGE: dict[str, dict[str, str]] = {
         "video_face_summary": "Face {face}: {seconds:.0f} s in view, mostly {emotion}",
         "video_which_face": "Face to chart",
         "presentation": "Presentation view",
+        "join_setting": "QR code for phones to join",
+        "join_setting_help": "In presentation view, a QR code of the webcam page's address for the audience's "
+        "phones (only when the app is served on the network).",
+        "join_title": "Try it on your phone",
+        "join_http": "Phones open their camera only over HTTPS: start the app with `emotion-app serve --https`.",
         "presentation_help": "Large picture and message, settings hidden: for a projector. Turn it off here.",
         "example_names": "none|astronaut|four faces",
         "processing": "Analysing {name} ({i}/{n})",
@@ -90,6 +95,8 @@ PAGE: dict[str, dict[str, str]] = {
         "smoothed over a few frames. The video stays between your browser and this server; nothing is stored.",
         "mirror": "Mirror view",
         "resolution": "Camera resolution",
+        "camera": "Camera",
+        "camera_sides": "front (selfie)|back",
         "resolution_help": "The camera opens at this resolution when you press START.",
         "resolution_next_start": "The new resolution applies at the next START (press STOP, then START).",
         "snapshot_button": "Take a snapshot",
@@ -106,7 +113,7 @@ PAGE: dict[str, dict[str, str]] = {
         "camera_unavailable": "No camera found. Connect a camera, or use the photo page instead.",
         "camera_asking": "Waiting for you to allow the camera…",
         "camera_needs_https": "This browser cannot open the camera here: the page must be served over HTTPS "
-        "(or from localhost).",
+        "(or from localhost). The presenter can start it with: emotion-app serve --https",
         "idle": "Press START to begin. Allow the camera when the browser asks.",
         "waiting_video": "Connecting to the camera…",
         "no_face_live": "No face in view: look at the camera, with your face well lit.",
@@ -157,6 +164,12 @@ PAGE: dict[str, dict[str, str]] = {
         "video_face_summary": "Visage {face} : {seconds:.0f} s à l'écran, surtout {emotion}",
         "video_which_face": "Visage à afficher",
         "presentation": "Mode présentation",
+        "join_setting": "Code QR pour que les téléphones rejoignent",
+        "join_setting_help": "En mode présentation, un code QR de l'adresse de la page webcam pour les téléphones "
+        "du public (seulement quand l'appli est servie sur le réseau).",
+        "join_title": "Essaie sur ton téléphone",
+        "join_http": "Les téléphones n'ouvrent leur caméra qu'en HTTPS : lance l'appli avec `emotion-app serve "
+        "--https`.",
         "presentation_help": "Grande image et grand message, réglages cachés : pour un vidéoprojecteur. "
         "Désactive-le ici.",
         "example_names": "aucun|astronaute|quatre visages",
@@ -200,6 +213,8 @@ PAGE: dict[str, dict[str, str]] = {
         "n'est conservé.",
         "mirror": "Vue miroir",
         "resolution": "Résolution de la caméra",
+        "camera": "Caméra",
+        "camera_sides": "avant (selfie)|arrière",
         "resolution_help": "La caméra s'ouvre à cette résolution quand tu appuies sur DÉMARRER.",
         "resolution_next_start": "La nouvelle résolution s'applique au prochain DÉMARRER (appuie sur ARRÊTER, puis "
         "DÉMARRER).",
@@ -217,7 +232,7 @@ PAGE: dict[str, dict[str, str]] = {
         "camera_unavailable": "Aucune caméra trouvée. Branche une caméra, ou utilise la page photos.",
         "camera_asking": "En attente de ton autorisation pour la caméra…",
         "camera_needs_https": "Ce navigateur ne peut pas ouvrir la caméra ici : la page doit être servie en HTTPS "
-        "(ou depuis localhost).",
+        "(ou depuis localhost). La personne qui présente peut la lancer avec : emotion-app serve --https",
         "idle": "Appuie sur DÉMARRER pour commencer. Autorise la caméra quand le navigateur le demande.",
         "waiting_video": "Connexion à la caméra…",
         "no_face_live": "Aucun visage visible : regarde la caméra, le visage bien éclairé.",

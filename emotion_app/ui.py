@@ -349,6 +349,7 @@ h1 { font-size: clamp(24px, 2vw, 40px) !important; padding: 0 !important; }
 .emotion-message.negative { background: #7a1f00; color: #ffffff; }
 .emotion-message.neutral { background: #0d3b66; color: #ffffff; }
 .emotion-face { font-size: clamp(24px, 2.3vw, 52px); font-weight: 700; }
+.join-address { font-size: clamp(20px, 1.8vw, 40px); font-family: monospace; overflow-wrap: anywhere; }
 @keyframes emotion-fade { from { opacity: 0.2; } to { opacity: 1; } }
 /* the live video no taller than the screen leaves it (4:3 at worst), so START/STOP stay in view */
 iframe[title*="webrtc"] { max-width: calc((100vh - 13rem) * 4 / 3); }
@@ -435,6 +436,50 @@ def streamlit_texts(language: str, types: tuple[str, ...]) -> None:
               words["take"]), ('[data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]',
                                words["clear"])]
     st.html(NAME_BUTTONS_JS % json.dumps(names), unsafe_allow_javascript=True)
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def join_url(browser_url: str | None = None) -> str | None:
+    """The webcam page's address for phones on this network, or None when the server listens on
+    this machine alone (or has no address others reach). The browser's own address where it is one
+    others can reach (what the presenter opened), else this machine's first network address."""
+    from urllib.parse import urlsplit
+
+    from emotion_app.sharing import lan_addresses
+
+    if str(st.get_option("server.address") or "") in LOOPBACK_HOSTS:
+        return None
+    seen = urlsplit(browser_url) if browser_url else None
+    if seen and seen.hostname and seen.hostname not in LOOPBACK_HOSTS:
+        return f"{seen.scheme}://{seen.netloc}/webcam"
+    addresses = lan_addresses()
+    if not addresses:
+        return None
+    scheme = "https" if st.get_option("server.sslCertFile") else "http"
+    return f"{scheme}://{addresses[0]}:{st.get_option('server.port')}/webcam"
+
+
+def join_setting(language: str) -> bool:
+    return st.sidebar.toggle(text(language, "join_setting"), help=text(language, "join_setting_help"),
+                             **kept("join", True))
+
+
+def join_panel(language: str, shown: bool, where=st) -> None:
+    """In the presentation view: a QR code of the webcam page for the audience's phones, and the
+    address in words (and, served over plain HTTP, why phones will not open their camera)."""
+    url = join_url(st.context.url) if shown else None
+    if url is None:
+        return
+    from emotion_app.sharing import qr_png
+
+    picture, words = where.columns([1, 2])
+    picture.image(qr_png(url), width=220, alt=url)
+    words.markdown(f'<div class="emotion-face">{html.escape(text(language, "join_title"))}</div>'
+                   f'<div class="join-address">{html.escape(url)}</div>', unsafe_allow_html=True)
+    if url.startswith("http://"):
+        words.markdown(text(language, "join_http"))
 
 
 def presentation_toggle(language: str) -> bool:

@@ -44,16 +44,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: float = 120, started: list | None = None):
+def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: float = 120, started: list | None = None,
+                     serve: tuple[str, ...] | None = None, address: str = "127.0.0.1"):
     """Run `streamlit run page` on a free port; yield its URL; stop it afterwards. ``started``, if
-    given, receives the server's ``Popen`` (a benchmark reads its memory)."""
+    given, receives the server's ``Popen`` (a benchmark reads its memory). ``serve``: run
+    `emotion-app serve` with these options instead (the app; https:// with ``--https``). ``address``:
+    the interfaces it listens on ("0.0.0.0": the network too; the test still reaches it on 127.0.0.1)."""
+    import ssl
+
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / page), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    launcher = [sys.executable, "-m", "emotion_app", "serve", *serve] if serve is not None else [
+        sys.executable, "-m", "streamlit", "run", str(REPO / page)]
+    command = [*launcher, "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    scheme = "https" if serve and "--https" in serve else "http"
+    unverified = ssl._create_unverified_context()  # the test's own self-signed certificate
     log = open(REPO / ".pytest_cache" / f"streamlit-{port}.log", "w") if (REPO / ".pytest_cache").is_dir() else None
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})},
                                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     if started is not None:
         started.append(process)
     try:
@@ -62,7 +71,7 @@ def streamlit_server(page: str, env: dict[str, str] | None = None, timeout: floa
             if process.poll() is not None:
                 raise RuntimeError(f"streamlit exited with code {process.returncode}")
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=unverified) as response:
                     if response.status == 200:
                         break
             except OSError:
@@ -106,14 +115,17 @@ def write_y4m(path: Path, frame_bgr, frames: int = 50, fps: int = 25) -> Path:
 
 
 @contextlib.contextmanager
-def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(1400, 1000)):
-    """Headless Chromium on ``url``, waiting until ``title`` shows; yields the Playwright page."""
+def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(1400, 1000), phone: bool = False):
+    """Headless Chromium on ``url``, waiting until ``title`` shows; yields the Playwright page.
+    ``phone``: as a phone's browser (its user agent, touch, the viewport's CSS pixels at 3x)."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args])
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            options = {"user_agent": PHONE_AGENT, "is_mobile": True, "has_touch": True,
+                       "device_scale_factor": 3} if phone else {}
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, **options)
             page.goto(url, wait_until="domcontentloaded")
             expect(page.get_by_text(title)).to_be_visible(timeout=90_000)
             yield page
@@ -121,6 +133,8 @@ def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(
             browser.close()
 
 
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/156.0.0.0 Mobile Safari/537.36")
 ENGLISH_PAGES = ("Emotion detector: live webcam", "Press START to begin", "Emotion detector: photos")
 
 

@@ -477,3 +477,40 @@ def test_numbers_alt_texts_and_css_words_are_written_as_each_language_writes_the
     assert ui.annotated_alt("fr", "a.jpg", faces[:1]).endswith("son visage encadré avec son émotion, joie")
     assert ui.annotated_alt("en", "empty.jpg", []) == "empty.jpg: no face found"
     assert ui.counted("fr", "faces_found", 0, name="x", detector="Haar").startswith("0 visage trouvé")
+
+
+@pytest.mark.parametrize("address, joining, expected", [
+    (None, True, "http://192.168.1.20:8501/webcam"),  # the app on every interface: phones can join
+    ("127.0.0.1", True, None),  # this machine alone
+    (None, False, None),  # the presenter turned it off
+])
+def test_the_presentation_view_shows_a_join_code_when_phones_can_reach_the_app(page, monkeypatch, address, joining,
+                                                                               expected):
+    from streamlit import config
+
+    from emotion_app import sharing
+
+    monkeypatch.setattr(sharing, "lan_addresses", lambda: ["192.168.1.20"])
+    kept = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        page.run()
+        page.sidebar.toggle(key="join").set_value(joining).run()
+        page.toggle(key="presentation").set_value(True).run()
+    finally:
+        config.set_option("server.address", kept)
+    assert not page.exception
+    shown = " ".join(m.value for m in page.markdown)
+    if expected is None:
+        assert "Try it on your phone" not in shown
+    else:
+        assert expected in shown and "Try it on your phone" in shown
+        assert "emotion-app serve --https" in shown  # plain HTTP: phones will not open their camera
+
+
+def test_the_join_address_is_the_one_the_presenter_opened_when_others_can_reach_it(monkeypatch):
+    from emotion_app import sharing, ui
+
+    monkeypatch.setattr(sharing, "lan_addresses", lambda: ["10.0.0.7"])
+    assert ui.join_url("https://192.168.1.20:8600/photos?x=1") == "https://192.168.1.20:8600/webcam"
+    assert ui.join_url("http://localhost:8501/photos").startswith("http://10.0.0.7:")
