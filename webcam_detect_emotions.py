@@ -42,6 +42,7 @@ facing = st.sidebar.radio(ui.text(language, "camera"), list(sides), format_func=
 if st.session_state.get("streaming_resolution") not in (None, (width, height)):
     st.sidebar.caption(ui.text(language, "resolution_next_start"))
 joining = ui.join_setting(language)
+showing_room = ui.room_setting(language)
 presenting = ui.presentation_toggle(language)
 st.title(ui.text(language, "webcam_title"))
 if not presenting:
@@ -89,6 +90,7 @@ with side:
                                file_name="emotions_snapshot.png", mime="image/png", on_click="ignore")
     status = st.empty()
     message = st.empty()
+    room = st.empty()
     details = st.empty()
     if presenting:
         ui.join_panel(language, joining)
@@ -126,6 +128,7 @@ else:
     last_refresh = last_chart = 0.0
     on_screen: object = object()  # nothing shown yet
     messages_shown = 0
+    room_shown: tuple = ()
     while context.state.playing:
         try:
             result = analyzer.results.get(timeout=1.0)
@@ -149,6 +152,11 @@ else:
             details.caption(ui.text(language, "faces_live", n=len(result.faces)))
         else:
             details.empty()
+        # the room's mood, with several faces in view, redrawn when its rounded shares change
+        mood = tuple((e, round(s, 2)) for e, s in result.room) if showing_room and len(result.faces) > 1 else ()
+        if mood != room_shown:
+            room_shown = mood
+            ui.room_bar(mood, language, where=room, large=presenting)
         if now - last_chart >= CHART_REFRESH_SECONDS:
             last_chart = now
             draw_chart()

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 TIMELINE_ROWS = 100_000
 RECENT_ROWS = 6_000  # 60 s of 4 faces at 25 fps
 RATE_SECONDS = 2.0  # the analysed rate the page shows is counted over this long
+ROOM_SECONDS = 5.0  # the room's mood: the faces' emotions over this long
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,30 @@ class FrameResult:
     faces: tuple[FaceState, ...]
     fps: float
     run: int = 1  # each START begins a new run
+    room: tuple[tuple[str, float], ...] = ()  # the room's mood: each emotion's share, largest first
+
+
+class RoomMood:
+    """The share of each emotion among the faces in view over the last ``seconds``: each face of
+    each analysed frame counts once, so the room is not one face's mood when several are there."""
+
+    def __init__(self, seconds: float = ROOM_SECONDS) -> None:
+        self.seconds = seconds
+        self._seen: deque[tuple[float, str]] = deque()
+
+    def add(self, time_s: float, emotions: list[str]) -> tuple[tuple[str, float], ...]:
+        """Count a frame's faces at ``time_s``; the shares now, largest first."""
+        if self._seen and time_s < self._seen[-1][0]:
+            self._seen.clear()  # a new run: time starts again
+        self._seen.extend((time_s, emotion) for emotion in emotions)
+        while self._seen and self._seen[0][0] < time_s - self.seconds:
+            self._seen.popleft()
+        if not self._seen:
+            return ()
+        counts: dict[str, int] = {}
+        for _, emotion in self._seen:
+            counts[emotion] = counts.get(emotion, 0) + 1
+        return tuple(sorted(((e, n / len(self._seen)) for e, n in counts.items()), key=lambda item: -item[1]))
 
 @dataclass
 class LiveOptions:
@@ -81,8 +106,9 @@ class Timeline:
         with self._lock:
             if result.faces:
                 self.largest_face = (result.run, result.faces[0].face_id)
+            room = result.room[0][0] if result.room else ""
             for face in result.faces:
-                row = (result.run, round(result.time, 3), face.face_id, *face.probabilities)
+                row = (result.run, round(result.time, 3), face.face_id, *face.probabilities, room)
                 self._recent.append(row)
                 if len(self._rows) < self.max_rows:
                     self._rows.append(row)
@@ -98,8 +124,8 @@ class Timeline:
             return list(self._recent)
 
     def to_csv(self) -> bytes:
-        return write_csv(["run", "time_s", "face", *EMOTIONS],
-                         ([*row[:3], *(f"{p:.4f}" for p in row[3:])] for row in self.rows()))
+        return write_csv(["run", "time_s", "face", *EMOTIONS, "room"],
+                         ([*row[:3], *(f"{p:.4f}" for p in row[3:-1]), row[-1]] for row in self.rows()))
 
 
 @dataclass
@@ -114,6 +140,7 @@ class LiveAnalyzer:
     _frame_index: int = 0
     _started: float | None = None
     _recent: deque = field(default_factory=deque)  # the times frames were analysed, over RATE_SECONDS
+    _room: RoomMood = field(default_factory=RoomMood)
     run: int = 0
     _new_run: bool = True
     _error_logged: bool = False
@@ -127,7 +154,7 @@ class LiveAnalyzer:
 
     def _start_run(self) -> None:
         self.tracker, self._detected = FaceTracker(), {}
-        self._frame_index, self._started, self._recent = 0, None, deque()
+        self._frame_index, self._started, self._recent, self._room = 0, None, deque(), RoomMood()
         self.run += 1
         self._new_run = self._error_logged = False
 
@@ -195,6 +222,7 @@ class LiveAnalyzer:
                                   is_unsure(t.probabilities)) for t in tracks),
             fps=self.analysed_rate(now),
             run=self.run,
+            room=self._room.add(now - self._started, [t.emotion for t in tracks]),
         )
         self.timeline.add(result)
         # NOTE: the page may read slower than frames arrive; drop the oldest rather than block video.

@@ -118,6 +118,10 @@ PAGE: dict[str, dict[str, str]] = {
         "waiting_video": "Connecting to the camera…",
         "no_face_live": "No face in view: look at the camera, with your face well lit.",
         "faces_live": "{n} faces in view; the message follows the largest one.",
+        "room_setting": "The room's mood",
+        "room_setting_help": "With several faces in view: the share of each emotion among them over the last few "
+        "seconds, as one bar.",
+        "room_title": "The room: {share} {emotion}",
         "fps": "{fps:.0f} frames analysed a second",
         "timeline": "Emotions over time (largest face)",
         "timeline_csv": "Download this session's timeline (CSV)",
@@ -237,6 +241,10 @@ PAGE: dict[str, dict[str, str]] = {
         "waiting_video": "Connexion à la caméra…",
         "no_face_live": "Aucun visage visible : regarde la caméra, le visage bien éclairé.",
         "faces_live": "{n} visages visibles ; le message suit le plus grand.",
+        "room_setting": "L'humeur de la salle",
+        "room_setting_help": "Avec plusieurs visages visibles : la part de chaque émotion parmi eux ces dernières "
+        "secondes, en une barre.",
+        "room_title": "La salle : {share} {emotion}",
         "fps": "{fps:.0f} images analysées par seconde",
         "timeline": "Émotions au fil du temps (plus grand visage)",
         "timeline_csv": "Télécharger la chronologie de la session (CSV)",

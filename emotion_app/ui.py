@@ -482,6 +482,39 @@ def join_panel(language: str, shown: bool, where=st) -> None:
         words.markdown(text(language, "join_http"))
 
 
+def room_bar(room: tuple[tuple[str, float], ...], language: str, where=st, large: bool = False) -> None:
+    """The room's mood as one bar: each emotion's share of the faces in view, in its box colour and
+    with its emoji, and the leading one in words; large type for a projector."""
+    if not room:
+        where.empty()
+        return
+    emotion, share = room[0]
+    segments = "".join(
+        f'<div style="flex:{s:.3f};background:{hex_color(e)}" title="{html.escape(display_name(e, language))} '
+        f'{percent(s, language)}">{EMOJI_CHAR[e] if s >= 0.1 else ""}</div>' for e, s in room)
+    title = text(language, "room_title", share=percent(share, language), emotion=display_name(emotion, language))
+    where.markdown(f'<div class="room-mood{" large" if large else ""}"><div class="room-title">{html.escape(title)}'
+                   f'</div><div class="room-bar">{segments}</div></div>', unsafe_allow_html=True)
+
+
+ROOM_CSS = """<style>
+.room-mood .room-title { font-weight: 700; font-size: 1.2rem; }
+.room-mood .room-bar { display: flex; height: 2.2rem; border-radius: 0.4rem; overflow: hidden; font-size: 1.4rem;
+  line-height: 2.2rem; text-align: center; }
+.room-mood.large .room-title { font-size: clamp(24px, 2.3vw, 52px); }
+.room-mood.large .room-bar { height: clamp(48px, 5vw, 110px); line-height: clamp(48px, 5vw, 110px);
+  font-size: clamp(28px, 3vw, 64px); }
+</style>"""
+
+
+def room_setting(language: str) -> bool:
+    on = st.sidebar.toggle(text(language, "room_setting"), help=text(language, "room_setting_help"),
+                           **kept("room", False))
+    if on:
+        st.markdown(ROOM_CSS, unsafe_allow_html=True)
+    return on
+
+
 def presentation_toggle(language: str) -> bool:
     """The presentation view's switch, on the page itself (the sidebar is hidden while it is on)."""
     on = st.toggle(text(language, "presentation"), help=text(language, "presentation_help"),

@@ -79,3 +79,24 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         page.wait_for_timeout(800)  # the message's fade-in
         page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_presentation.png"))
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_room_s_mood_shows_with_several_faces_in_view(tmp_path, astronaut_bgr):
+    require_chromium()
+    from playwright.sync_api import expect
+
+    camera = np.full((480, 960, 3), 235, np.uint8)  # two people side by side
+    camera[:, :480] = camera[:, 480:] = cv2.resize(astronaut_bgr, (480, 480))
+    clip = write_y4m(tmp_path / "two.y4m", camera)
+    camera_args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                   f"--use-file-for-fake-video-capture={clip}")
+    with (streamlit_server("webcam_detect_emotions.py") as url,
+          open_page(url, "Emotion detector: live webcam", camera_args, viewport=(1920, 1080)) as page):
+        page.get_by_test_id("stSidebar").get_by_text("The room's mood").click()
+        page.get_by_text("Presentation view").click()
+        component = page.frame_locator('iframe[title*="webrtc"]').first
+        component.get_by_role("button", name="START").click(timeout=60_000)
+        expect(page.get_by_text("The room: 100% happy")).to_be_visible(timeout=90_000)
+        bar = page.locator(".room-mood.large .room-bar").first
+        assert bar.bounding_box()["height"] >= 48  # read from the back of the room
+        page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_room_mood.png"))

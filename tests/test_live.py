@@ -66,7 +66,7 @@ def test_timeline_csv_has_run_time_face_and_seven_probabilities():
     timeline.add(FrameResult(0.04, (FaceState(1, "happy", 0.9, tuple(np.eye(7)[3])),
                                     FaceState(2, "sad", 0.8, tuple(np.eye(7)[4]))), 25.0, run=2))
     rows = list(csv.reader(io.StringIO(timeline.to_csv().decode())))
-    assert rows[0] == ["run", "time_s", "face", *EMOTIONS]
+    assert rows[0] == ["run", "time_s", "face", *EMOTIONS, "room"]
     assert rows[1][:3] == ["2", "0.04", "1"] and float(rows[1][3 + 3]) == 1.0
     assert rows[2][2] == "2" and len(rows) == 3
 
@@ -160,3 +160,30 @@ def test_the_rate_shown_is_the_frames_analysed_a_second_however_bursty(random_pr
         analyzer._publish(now, [])
     rates = [analyzer.results.get_nowait().fps for _ in range(analyzer.results.qsize())]
     assert rates[-1] == pytest.approx(2 / 0.13, rel=0.05)  # as many as were analysed, counted
+
+
+def test_the_room_s_mood_is_each_emotion_s_share_of_the_faces_in_view_over_the_last_seconds():
+    from emotion_app.live import RoomMood
+
+    room = RoomMood(seconds=5.0)
+    room.add(0.0, ["sad"])
+    assert room.add(1.0, ["happy", "happy", "happy", "sad"]) == (("happy", 0.6), ("sad", 0.4))
+    assert room.add(6.5, ["happy"]) == (("happy", 1.0),)  # the first seconds have left the window
+    assert room.add(0.0, ["fear"]) == (("fear", 1.0),)  # a new run starts afresh
+
+
+def test_the_timeline_csv_has_the_room_s_leading_emotion(random_predictor):
+    analyzer = LiveAnalyzer(random_predictor, Painter())
+    analyzer._start_run()
+    analyzer._started = 0.0
+
+    class Track:  # as smoothing.FaceTracker's
+        def __init__(self, face_id, emotion):
+            self.face_id, self.emotion, self.confidence = face_id, emotion, 0.9
+            self.probabilities = np.eye(7)[EMOTIONS.index(emotion)]
+
+    analyzer._publish(0.5, [Track(1, "happy"), Track(2, "happy"), Track(3, "sad")])
+    result = analyzer.results.get_nowait()
+    assert result.room[0] == ("happy", pytest.approx(2 / 3))
+    rows = list(csv.DictReader(io.StringIO(analyzer.timeline.to_csv().decode())))
+    assert [row["room"] for row in rows] == ["happy"] * 3
