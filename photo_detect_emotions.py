@@ -11,7 +11,7 @@ import streamlit as st
 
 from emotion_app import ui
 from emotion_app.exports import rows_csv, rows_json
-from emotion_app.image_io import ACCEPTED_TYPES, ImageError
+from emotion_app.image_io import ACCEPTED_TYPES, HEIC, ImageError
 from emotion_app.photo import (
     MAX_BYTES_PER_RUN,
     MAX_FILES_PER_RUN,
@@ -40,7 +40,7 @@ ui.accuracy_note(predictor, language)
 
 every = st.sidebar.select_slider(ui.text(language, "video_every"), options=[1, 2, 3, 5, 10],
                                  help=ui.text(language, "video_every_help"), **ui.kept("video_every", 2))
-uploads = st.file_uploader(ui.text(language, "upload"), type=[*ACCEPTED_TYPES, *VIDEO_TYPES],
+uploads = st.file_uploader(ui.text(language, "upload_heic" if HEIC else "upload"), type=[*ACCEPTED_TYPES, *VIDEO_TYPES],
                            accept_multiple_files=True, key="uploads")
 # NOTE: the camera widget asks for camera permission as soon as it is drawn, so it is only drawn
 # when the user asks for it.

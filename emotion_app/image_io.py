@@ -32,6 +32,23 @@ MAX_ASPECT = WORK_SIDE // MIN_SIDE
 ACCEPTED_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 
 
+def _heic_support() -> bool:
+    """iPhone photos (HEIC) are read where the optional ``pillow-heif`` wheel is installed
+    (``pip install .[heic]``); without it they are refused with a message that says what to do."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+HEIC = _heic_support()
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")  # an ISO-BMFF file's brand
+if HEIC:
+    ACCEPTED_TYPES = (*ACCEPTED_TYPES, "heic", "heif")
+
+
 
 
 class ImageError(ValueError):
@@ -88,7 +105,7 @@ def decode_photo(
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError("unknown_format") from None
+        raise ImageError("heic" if data[4:8] == b"ftyp" and data[8:12] in HEIC_BRANDS else "unknown_format") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError("bomb", limit=max_pixels / 1e6) from None
     except MemoryError:

@@ -30,6 +30,8 @@ PAGE: dict[str, dict[str, str]] = {
         "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF; 24 px to 64 megapixels) or videos (MP4, WebM, MOV, up "
         "to 2 minutes), 50 MB each at most. Other formats, such as iPhone HEIC, are refused because this server "
         "cannot decode them: export them as JPEG first",
+        "upload_heic": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF, iPhone HEIC; 24 px to 64 megapixels) or videos (MP4, "
+        "WebM, MOV, up to 2 minutes), 50 MB each at most",
         "snapshot": "Or take a snapshot with your camera",
         "example": "Or try an example",
         "video_every": "Videos: analyse every Nth frame",
@@ -146,6 +148,8 @@ PAGE: dict[str, dict[str, str]] = {
         "upload": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF ; de 24 px à 64 mégapixels) ou vidéos (MP4, WebM, MOV, "
         "2 minutes au plus), 50 Mo maximum chacune. Les autres formats, comme le HEIC des iPhone, sont refusés car "
         "ce serveur ne sait pas les décoder : exporte-les d'abord en JPEG",
+        "upload_heic": "Photos (JPEG, PNG, WebP, BMP, GIF, TIFF, HEIC des iPhone ; de 24 px à 64 mégapixels) ou "
+        "vidéos (MP4, WebM, MOV, 2 minutes au plus), 50 Mo maximum chacune",
         "snapshot": "Ou prends un cliché avec ta caméra",
         "example": "Ou essaie un exemple",
         "video_every": "Vidéos : analyser une image sur N",
@@ -264,6 +268,8 @@ REASONS: dict[str, dict[str, str]] = {
         "too_small": "the image is {w}x{h} pixels, too small to hold a face (both sides need at least {side} pixels)",
         "too_thin": "the image is {w}x{h} pixels, too long and thin to show or to hold a face (at most {ratio}:1)",
         "unknown_format": "this is not an image format we can read (use JPEG, PNG, WebP, BMP, GIF or TIFF)",
+        "heic": "this is an iPhone HEIC photo, which this server cannot decode: export it as JPEG (or, on the "
+        "server, pip install 'emotion-app[heic]')",
         "bomb": "the image is too large to open safely (over the {limit:.0f}-megapixel limit)",
         "no_memory": "the image is too large to decode on this server",
         "damaged": "the image data is damaged or incomplete",
@@ -289,6 +295,8 @@ REASONS: dict[str, dict[str, str]] = {
         "too_thin": "l'image fait {w}x{h} pixels, trop longue et trop fine pour être affichée ou contenir un "
         "visage (au plus {ratio}:1)",
         "unknown_format": "ce format d'image n'est pas lisible ici (utilise JPEG, PNG, WebP, BMP, GIF ou TIFF)",
+        "heic": "c'est une photo HEIC d'iPhone, que ce serveur ne sait pas décoder : exporte-la en JPEG (ou, sur le "
+        "serveur, pip install 'emotion-app[heic]')",
         "bomb": "l'image est trop grande pour être ouverte sans risque (au-delà de {limit:.0f} mégapixels)",
         "no_memory": "l'image est trop grande pour être décodée sur ce serveur",
         "damaged": "les données de l'image sont abîmées ou incomplètes",

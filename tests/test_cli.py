@@ -216,8 +216,8 @@ def test_an_output_of_ours_changed_by_hand_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("make, message", [
     (lambda root: root / "nowhere.jpg", "does not exist"),
     (lambda root: (root / "empty").mkdir() or root / "empty", "no photo or video to analyse"),
-    (lambda root: (root / "iphone").mkdir() or [(root / "iphone" / f"{i}.HEIC").write_bytes(b"x") for i in "ab"]
-     and root / "iphone", "skipped 2 .heic files"),
+    (lambda root: (root / "raw").mkdir() or [(root / "raw" / f"{i}.CR2").write_bytes(b"x") for i in "ab"]
+     and root / "raw", "skipped 2 .cr2 files"),  # camera raw files
 ])
 def test_a_run_with_nothing_to_analyse_is_an_error_and_writes_nothing(tmp_path, capsys, make, message):
     path = make(tmp_path)

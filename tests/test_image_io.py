@@ -196,3 +196,36 @@ def test_decoding_the_largest_upload_grows_memory_by_at_most_300_mb_in_every_mod
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert done.stdout.count(" | 2666x2666 |") == 11  # every mode decoded, reduced for the page
+
+
+def heic_bytes(image_bgr) -> bytes:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    buffer = io.BytesIO()
+    Image.fromarray(image_bgr[:, :, ::-1]).save(buffer, format="HEIF", quality=90)
+    return buffer.getvalue()
+
+
+def test_an_iphone_heic_photo_is_read_where_the_heic_extra_is_installed(astronaut_bgr):
+    from emotion_app import image_io
+
+    assert image_io.HEIC and {"heic", "heif"} <= set(image_io.ACCEPTED_TYPES)
+    image = decode_image(heic_bytes(astronaut_bgr))
+    assert image.shape == astronaut_bgr.shape and np.abs(image.astype(int) - astronaut_bgr).mean() < 8
+
+
+def test_without_the_heic_extra_an_iphone_photo_gets_a_message_that_says_what_to_do(astronaut_bgr):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = ("import sys; sys.modules['pillow_heif'] = None\n"  # as if not installed
+              "from emotion_app import image_io\n"
+              "assert not image_io.HEIC and 'heic' not in image_io.ACCEPTED_TYPES\n"
+              "try:\n    image_io.decode_image(sys.stdin.buffer.read())\n"
+              "except image_io.ImageError as error:\n    print(error.reason, '|', error)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, input=heic_bytes(astronaut_bgr),
+                          capture_output=True, timeout=120)
+    reason, message = done.stdout.decode().split(" | ")
+    assert reason == "heic" and "export it as JPEG" in message, done.stderr.decode()[-2000:]
