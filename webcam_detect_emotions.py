@@ -15,8 +15,8 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from emotion_app import ui
 from emotion_app.image_io import encode_png
-from emotion_app.labels import EMOTIONS, message_key
-from emotion_app.live import LiveAnalyzer, camera_constraints, ice_servers, is_phone
+from emotion_app.labels import message_key
+from emotion_app.live import LiveAnalyzer, Timeline, camera_constraints, ice_servers, is_phone
 from emotion_app.profiles import WEBCAM
 from emotion_app.smoothing import MessageGate
 
@@ -102,10 +102,10 @@ def draw_chart() -> None:
     rows, largest = analyzer.timeline.recent(), analyzer.timeline.largest_face
     if not rows or largest is None:
         return
-    frame = pd.DataFrame(rows, columns=["run", "time", "face", *EMOTIONS])
+    frame = pd.DataFrame(rows, columns=Timeline.COLUMNS)
     frame = frame[(frame["run"] == largest[0]) & (frame["face"] == largest[1])]
-    frame = frame[frame["time"] >= frame["time"].iloc[-1] - CHART_SECONDS]
-    ui.emotion_chart(frame, "time", ui.text(language, "timeline"), language, where=chart.container())
+    frame = frame[frame["time_s"] >= frame["time_s"].iloc[-1] - CHART_SECONDS]
+    ui.emotion_chart(frame, "time_s", ui.text(language, "timeline"), language, where=chart.container())
 
 
 if not context.state.playing:

@@ -218,11 +218,9 @@ def recorded_options(options: batch.Options) -> dict:
 
 
 def serve(extra: list[str]) -> int:
-    """``streamlit run app.py`` with any further Streamlit options; Ctrl-C stops it quietly. With
-    ``--https`` (and ``--cert FILE --key FILE``, or a self-signed certificate made for this machine)
-    it serves over TLS and prints the addresses to open on phones, with a QR code."""
-    import subprocess
-
+    """``streamlit run app.py`` with any further Streamlit options. With ``--https`` (and ``--cert
+    FILE --key FILE``, or a self-signed certificate made for this machine) it serves over TLS and
+    prints the addresses to open on phones, with a QR code."""
     from emotion_app.paths import APP
 
     command = [sys.executable, "-m", "streamlit", "run", str(APP)]
@@ -233,16 +231,14 @@ def serve(extra: list[str]) -> int:
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    server = subprocess.Popen([*command, *extra], cwd=APP.parent)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:  # the server had the same Ctrl-C: let it stop on its own
-        try:
-            server.wait(timeout=10)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):
-            server.terminate()
-            server.wait()
-        return 130
+    # NOTE: Streamlit replaces this process (exec) rather than running as its child: Ctrl-C and
+    # SIGTERM then reach the server itself. As a child it outlived a parent stopped by SIGTERM, and
+    # the parent, interrupted while it waited, printed a traceback.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(APP.parent)
+    os.execv(sys.executable, [*command, *extra])
+    return 0  # reached only where exec is replaced (tests)
 
 
 def serve_options(extra: list[str]) -> tuple[bool, Path | None, Path | None, list[str]]:

@@ -94,6 +94,9 @@ class Timeline:
     the start up to ``max_rows`` for the CSV (``full`` says when later rows were left out), and a
     rolling window of recent rows for the chart."""
 
+    # a row's fields, for the CSV and the page's chart alike: "room" is the room's leading emotion
+    COLUMNS = ("run", "time_s", "face", *EMOTIONS, "room")
+
     def __init__(self, max_rows: int = TIMELINE_ROWS, recent_rows: int = RECENT_ROWS) -> None:
         self.max_rows = max_rows
         self._rows: list[tuple] = []
@@ -124,7 +127,7 @@ class Timeline:
             return list(self._recent)
 
     def to_csv(self) -> bytes:
-        return write_csv(["run", "time_s", "face", *EMOTIONS, "room"],
+        return write_csv(self.COLUMNS,
                          ([*row[:3], *(f"{p:.4f}" for p in row[3:-1]), row[-1]] for row in self.rows()))
 
 

@@ -207,6 +207,22 @@ class LoadedModel:
         return np.asarray(self.infer(faces.astype(np.float32, copy=False)), dtype=np.float32)
 
 
+class EnsembleModel:
+    """Several trained models as one: each face's probabilities averaged over the members (each
+    keeps its own calibration). What ``benchmarks/judge.py --model A B C`` scores; the pages serve it
+    only once it passes the ship rule (issue 47)."""
+
+    def __init__(self, members: list[LoadedModel]) -> None:
+        if not members:
+            raise ModelError("an ensemble needs at least one model")
+        self.members = members
+        self.path, self.metadata = members[0].path, members[0].metadata
+        self.runtime = "+".join(dict.fromkeys(member.runtime for member in members))
+
+    def probabilities(self, faces: np.ndarray) -> np.ndarray:
+        return np.mean([member.probabilities(faces) for member in self.members], axis=0, dtype=np.float32)
+
+
 def load_metadata(model_path: Path) -> dict:
     path = Path(model_path).with_suffix(".json")
     if not path.is_file():

@@ -60,3 +60,22 @@ def test_neutral_faces_are_asked_only_when_the_page_is_sure_of_a_negative_answer
 def test_a_missing_model_is_a_clear_error_not_a_traceback(tmp_path):
     with pytest.raises(SystemExit, match=r"^error: Model file not found: .*nowhere.keras"):
         main(["--model", str(tmp_path / "nowhere.keras")])
+
+
+def test_an_ensemble_ships_only_a_point_above_the_model_it_would_replace():
+    shipped = scores()
+    right = np.array(list(shipped.right.values()))
+    assert rule(shipped, scores(public=0.665, right=right + 8))[0]  # one model: no lower is enough
+    assert not rule(shipped, scores(public=0.665, right=right + 8), members=3)[0]  # an ensemble: +1 point
+    ships, reasons = rule(shipped, scores(public=0.6705, right=right + 8), members=3)
+    assert ships and "1 point above" in reasons[0]
+
+
+def test_an_ensemble_averages_its_members_probabilities(random_model_path):
+    from emotion_app.model import EnsembleModel, load_model
+
+    member = load_model(random_model_path, runtime="tensorflow")
+    faces = np.random.default_rng(0).integers(0, 256, (5, 48, 48, 1)).astype(np.float32)
+    ensemble = EnsembleModel([member, member])
+    assert np.allclose(ensemble.probabilities(faces), member.probabilities(faces), atol=1e-6)
+    assert ensemble.runtime == "tensorflow" and ensemble.path == member.path

@@ -144,43 +144,63 @@ def test_parquet_output_holds_the_same_rows(tmp_path):
     assert len(table) == 4 and table[0]["emotion"] and table[0]["file"].endswith("collage.jpg")
 
 
-class FakeServer:
-    """``subprocess.Popen`` for ``serve``: records its command; ``interrupted``: the first wait is Ctrl-C."""
+def test_serve_becomes_the_streamlit_app(monkeypatch, tmp_path):
+    import os
 
-    started: list = []
-
-    def __init__(self, command, cwd, interrupted=False):
-        self.command, self.cwd, self.interrupted, self.terminated = command, cwd, interrupted, False
-        FakeServer.started.append(self)
-
-    def wait(self, timeout=None):
-        if self.interrupted:
-            self.interrupted = False
-            raise KeyboardInterrupt
-        return 0
-
-    def terminate(self):
-        self.terminated = True
-
-
-def test_serve_starts_the_streamlit_app(monkeypatch):
     import emotion_app.cli as cli
 
-    FakeServer.started = []
-    monkeypatch.setattr("subprocess.Popen", FakeServer)
+    execs = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: execs.append((path, argv, os.getcwd())))
+    monkeypatch.chdir(tmp_path)
     assert cli.main(["serve", "--server.port", "8600"]) == 0
-    (server,) = FakeServer.started
-    assert server.command[1:4] == ["-m", "streamlit", "run"] and server.command[4].endswith("app.py")
-    assert server.command[5:] == ["--server.port", "8600"] and Path(server.cwd, "app.py").is_file()
+    (path, command, cwd), = execs
+    assert path == sys.executable and command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    assert command[5:] == ["--server.port", "8600"] and Path(cwd, "app.py").is_file()
 
 
-def test_ctrl_c_stops_serve_quietly_once_the_server_has_stopped(monkeypatch, capsys):
-    import emotion_app.cli as cli
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_stops_serve_quietly_and_leaves_no_server(tmp_path, signal_name):
+    """Ctrl-C printed a KeyboardInterrupt traceback; SIGTERM stopped the command and left Streamlit running."""
+    import signal
+    import time
+    import urllib.request
 
-    FakeServer.started = []
-    monkeypatch.setattr("subprocess.Popen", lambda command, cwd: FakeServer(command, cwd, interrupted=True))
-    assert cli.main(["serve"]) == 130  # no KeyboardInterrupt traceback
-    assert not FakeServer.started[0].terminated and "Traceback" not in capsys.readouterr().err
+    from tests.browser import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "emotion_app", "serve", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail(f"the server did not start: {server.communicate()[0][-2000:]}")
+    server.send_signal(getattr(signal, signal_name))
+    output = server.communicate(timeout=30)[0]
+    assert "Traceback" not in output
+    with pytest.raises(OSError):  # nothing answers there any more: no server left behind
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    assert not any(f"--server.port {port}" in command for command in _commands())
+
+
+def _commands() -> list[str]:
+    """Every running process's command line."""
+    import os
+
+    commands = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            commands.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # ended meanwhile
+            pass
+    return commands
 
 
 # --- trust: the command line never harms a user's files, nor reports a mistake as success ---------

@@ -63,22 +63,16 @@ def test_the_self_signed_certificate_names_the_machine_and_is_kept_while_the_add
     assert sharing.self_signed_certificate(tmp_path, ["10.0.0.7"], "laptop", late).cert.read_bytes() != remade
 
 
-class NoServer:
-    started = []
-
-    def __init__(self, command, cwd):
-        NoServer.started.append(command)
-
-    def wait(self, timeout=None):
-        return 0
-
-
 @pytest.fixture
 def no_server(monkeypatch, tmp_path):
-    NoServer.started = []
-    monkeypatch.setattr("subprocess.Popen", NoServer)
+    """``serve``'s exec into Streamlit, recorded instead of done: the commands it would run."""
+    import os
+
+    started = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: started.append(argv))
+    monkeypatch.setattr(os, "chdir", lambda path: None)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return NoServer.started
+    return started
 
 
 def test_serve_https_makes_a_certificate_and_prints_each_address_with_a_qr_code(no_server, tmp_path, capsys,
