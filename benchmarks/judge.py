@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
 
     predictors = {key: EmotionPredictor(detector="haar", model=model) for key, model in models.items()}
     roles = {"shipped": "shipped" if args.against is None else "against", "candidate": "candidate"}
-    names = {"shipped": models["shipped"].path.name, "candidate": " + ".join(Path(m).name for m in args.model)}
+    named = (lambda path: f"{Path(path).parent.name}/{Path(path).name}") if len(args.model) > 1 else (
+        lambda path: Path(path).name)  # members share a file name: their folders tell them apart
+    names = {"shipped": models["shipped"].path.name, "candidate": " + ".join(map(named, args.model))}
     scores = {key: Scores(f"{roles[key]}: {names[key]}", model.runtime) for key, model in models.items()}
     faces = load_fer2013_csv(common.SHARED_DATA / "fer2013.csv.gz")
     for key, predictor in predictors.items():
