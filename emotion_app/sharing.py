@@ -142,15 +142,19 @@ def make_certificate(hostname: str, addresses: list[str], now: datetime.datetime
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CertificateError(f"the {what} {path} does not exist") from None
+    except OSError as error:
+        raise CertificateError(f"the {what} {path} cannot be read: {error.strerror or error}") from None
+
+
 def _load_certificate(path: Path):
     from cryptography import x509
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CertificateError(f"the certificate {path} does not exist") from None
-    except OSError as error:
-        raise CertificateError(f"the certificate {path} cannot be read: {error.strerror or error}") from None
+    data = _read(path, "certificate")
     try:
         return x509.load_pem_x509_certificate(data)
     except ValueError:
@@ -174,12 +178,7 @@ def check_pair(cert_path: Path, key_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
     cert = _load_certificate(cert_path)
-    try:
-        data = key_path.read_bytes()
-    except FileNotFoundError:
-        raise CertificateError(f"the key {key_path} does not exist") from None
-    except OSError as error:
-        raise CertificateError(f"the key {key_path} cannot be read: {error.strerror or error}") from None
+    data = _read(key_path, "key")
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except TypeError:

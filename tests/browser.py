@@ -114,6 +114,13 @@ def write_y4m(path: Path, frame_bgr, frames: int = 50, fps: int = 25) -> Path:
     return path
 
 
+def fake_camera(path: Path, frame_bgr) -> tuple[str, ...]:
+    """Chromium's arguments for a fake camera filming ``frame_bgr`` (written to ``path`` as y4m)."""
+    clip = write_y4m(path, frame_bgr)
+    return ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}")
+
+
 @contextlib.contextmanager
 def open_page(url: str, title: str, extra_args: tuple[str, ...] = (), viewport=(1400, 1000), phone: bool = False):
     """Headless Chromium on ``url``, waiting until ``title`` shows; yields the Playwright page.

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, write_y4m
+from tests.browser import fake_camera, open_page, require_chromium, screenshot_dir, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +20,7 @@ def test_the_app_over_https_opens_the_camera_and_analyses_its_frames(tmp_path, a
 
     camera = np.full((480, 640, 3), 235, np.uint8)
     camera[:, 64:576] = cv2.resize(astronaut_bgr, (512, 480))
-    clip = write_y4m(tmp_path / "face.y4m", camera)
-    args = ("--ignore-certificate-errors", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}")
+    args = ("--ignore-certificate-errors", *fake_camera(tmp_path / "face.y4m", camera))
     config = tmp_path / "config"
     with streamlit_server("app.py", env={"XDG_CONFIG_HOME": str(config)}, serve=("--https",)) as url:
         assert url.startswith("https://")

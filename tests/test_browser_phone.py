@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, write_y4m
+from tests.browser import fake_camera, open_page, require_chromium, screenshot_dir, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,7 @@ def test_both_pages_work_on_a_phone_screen_and_the_join_code_opens_the_webcam_pa
 
     camera = np.full((640, 480, 3), 235, np.uint8)  # a phone held upright films in portrait
     camera[80:560] = cv2.resize(astronaut_bgr, (480, 480))
-    clip = write_y4m(tmp_path / "portrait.y4m", camera)
-    args = ("--ignore-certificate-errors", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}")
+    args = ("--ignore-certificate-errors", *fake_camera(tmp_path / "portrait.y4m", camera))
     shots = screenshot_dir(tmp_path)
     with streamlit_server("app.py", env={"XDG_CONFIG_HOME": str(tmp_path / "config")}, serve=("--https",),
                           address="0.0.0.0") as url:

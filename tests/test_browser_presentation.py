@@ -33,13 +33,11 @@ def test_the_webcam_s_stop_is_in_view_in_presentation_at_1920x1080(tmp_path, ast
     import numpy as np
     from playwright.sync_api import expect
 
-    from tests.browser import write_y4m
+    from tests.browser import fake_camera
 
     camera = np.full((720, 1280, 3), 235, np.uint8)
     camera[:, 280:1000] = cv2.resize(astronaut_bgr, (720, 720))
-    clip = write_y4m(tmp_path / "face.y4m", camera)
-    camera_args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                   f"--use-file-for-fake-video-capture={clip}")
+    camera_args = fake_camera(tmp_path / "face.y4m", camera)
     with (streamlit_server("webcam_detect_emotions.py") as url,
           open_page(url, "Emotion detector: live webcam", camera_args, viewport=(1920, 1080)) as page):
         page.get_by_text("Presentation view").click()

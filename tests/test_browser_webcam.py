@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import open_page, require_chromium, screenshot_dir, streamlit_server, write_y4m
+from tests.browser import fake_camera, open_page, require_chromium, screenshot_dir, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,7 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
 
     camera = np.full((480, 640, 3), 235, np.uint8)
     camera[:, 64:576] = cv2.resize(astronaut_bgr, (512, 480))
-    clip = write_y4m(tmp_path / "face.y4m", camera)
-    camera_args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                   f"--use-file-for-fake-video-capture={clip}")
+    camera_args = fake_camera(tmp_path / "face.y4m", camera)
     with (streamlit_server("webcam_detect_emotions.py") as url,
           open_page(url, "Emotion detector: live webcam", camera_args) as page):
         expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
@@ -87,9 +85,7 @@ def test_the_room_s_mood_shows_with_several_faces_in_view(tmp_path, astronaut_bg
 
     camera = np.full((480, 960, 3), 235, np.uint8)  # two people side by side
     camera[:, :480] = camera[:, 480:] = cv2.resize(astronaut_bgr, (480, 480))
-    clip = write_y4m(tmp_path / "two.y4m", camera)
-    camera_args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                   f"--use-file-for-fake-video-capture={clip}")
+    camera_args = fake_camera(tmp_path / "two.y4m", camera)
     with (streamlit_server("webcam_detect_emotions.py") as url,
           open_page(url, "Emotion detector: live webcam", camera_args, viewport=(1920, 1080)) as page):
         page.get_by_test_id("stSidebar").get_by_text("The room's mood").click()
