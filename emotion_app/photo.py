@@ -107,14 +107,21 @@ def analyze_photo(
     return PhotoResult(annotated, known.predictions, known.original_size)
 
 
+def _size(result: PhotoResult) -> int:
+    return result.annotated.nbytes + len(result.png())
+
+
 class SessionPhotos:
     """What one user's session keeps of its photos across reruns, so a click costs only what it
     changed: each photo's analysis (no pixels; a few hundred bytes) by its bytes, the predictor's
     model, detector and settings; and the results shown in the last run, by language and view, so
     an unchanged rerun redraws nothing. Results no longer shown are dropped at each run's end
-    (``end_run``): the memory kept is that of the photos on screen. No Streamlit."""
+    (``end_run``), and no more than ``MAX_SHOWN_BYTES`` are kept. No Streamlit."""
 
     MAX_ANALYSES = 200
+    # The results kept for the next rerun, at most (annotated image and PNG): past it a result is
+    # drawn again on the next rerun (its faces are not searched again). 20 photos at 2048 px fit.
+    MAX_SHOWN_BYTES = 256 * 2**20
 
     def __init__(self) -> None:
         self.analyses: OrderedDict[tuple, PhotoAnalysis | ImageError] = OrderedDict()
@@ -141,8 +148,12 @@ class SessionPhotos:
             self._keep(found, error)
             raise
         self._keep(found, PhotoAnalysis(result.predictions, result.original_size))
-        self.shown[drawn] = result
+        if self.shown_bytes() + _size(result) <= self.MAX_SHOWN_BYTES:
+            self.shown[drawn] = result
         return result
+
+    def shown_bytes(self) -> int:
+        return sum(map(_size, self.shown.values()))
 
     def _keep(self, key: tuple, analysis: PhotoAnalysis | ImageError) -> None:
         self.analyses[key] = analysis

@@ -265,3 +265,13 @@ def test_exports_hold_videos_with_their_frames_and_times(random_predictor, paint
     with zipfile.ZipFile(io.BytesIO(annotated_zip([("a.jpg", photo), ("clip.mp4", video)]))) as archive:
         assert archive.namelist() == ["a_emotions.png", "clip_emotions.mp4"]
         assert archive.read("clip_emotions.mp4") == video.video
+
+
+def test_a_session_keeps_results_within_its_memory_cap(random_predictor, painter, astronaut_jpeg, monkeypatch):
+    from emotion_app.photo import SessionPhotos
+
+    photos = SessionPhotos()
+    first = photos.result(astronaut_jpeg, random_predictor, painter)
+    monkeypatch.setattr(SessionPhotos, "MAX_SHOWN_BYTES", photos.shown_bytes())  # room for this one alone
+    photos.result(astronaut_jpeg, random_predictor, painter, language="fr")
+    assert list(photos.shown.values()) == [first] and photos.shown_bytes() <= SessionPhotos.MAX_SHOWN_BYTES
