@@ -87,7 +87,8 @@ class ResultsFile:
                               f"another --out") from None
 
     def _read_record(self) -> dict | None:
-        text = os.pread(self._lock, 1 << 20, 0).decode("utf-8", "replace")
+        os.lseek(self._lock, 0, os.SEEK_SET)
+        text = os.read(self._lock, 1 << 20).decode("utf-8", "replace")
         if not text.strip():
             return None
         try:
@@ -152,7 +153,8 @@ class ResultsFile:
         data = json.dumps({"written_by": WRITER, "fields": list(self.fields), "options": self.options,
                            "base": self.base}, indent=1).encode()
         os.ftruncate(self._lock, 0)
-        os.pwrite(self._lock, data + b"\n", 0)
+        os.lseek(self._lock, 0, os.SEEK_SET)
+        os.write(self._lock, data + b"\n")
 
     # --- resuming -----------------------------------------------------------------------------------
 
