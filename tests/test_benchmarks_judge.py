@@ -79,3 +79,18 @@ def test_an_ensemble_averages_its_members_probabilities(random_model_path):
     ensemble = EnsembleModel([member, member])
     assert np.allclose(ensemble.probabilities(faces), member.probabilities(faces), atol=1e-6)
     assert ensemble.runtime == "tensorflow" and ensemble.path == member.path
+
+
+def test_an_ensemble_is_held_to_issue_47_s_targets():
+    from benchmarks.judge import ensemble_targets
+
+    shipped = scores()
+    candidate = scores(public=0.676, asked=0.06, right=(120, 112, 102, 107))
+    candidate.private_served = 0.705
+    met = {row[0]: row[2] == "yes" for row in ensemble_targets(shipped, candidate)}
+    assert met == {
+        "calibrated PublicTest 0.675 or more": True,
+        "PrivateTest as the photo page serves it 0.71 or more (reported, never used to choose)": False,
+        "more than 7 photos gained over the four sets": True,  # +8
+        "neutral PrivateTest faces asked a negative question, no more than 5.0%": False,
+    }
