@@ -199,7 +199,8 @@ class LiveAnalyzer:
             faces = [self._detected.get(box, box) for box in live]
         predictions = self.predictor.predict(image, faces=faces)
         boxes = [p.box for p in predictions]
-        tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]))
+        tracks = self.tracker.update(boxes, np.array([[p.probabilities[e] for e in EMOTIONS] for p in predictions]),
+                                     now - self._started)
         # Largest first, on tracked frames too: the page's message and chart follow the largest face.
         tracks = sorted(tracks, key=lambda t: t.box[2] * t.box[3], reverse=True)
         smoothed = to_predictions([t.box for t in tracks], np.array([t.probabilities for t in tracks]))

@@ -1,4 +1,4 @@
-"""Temporal smoothing for video: faces matched across frames, probabilities averaged, messages held."""
+"""Temporal smoothing for video: each face's probabilities averaged over frames, messages held."""
 
 from __future__ import annotations
 
@@ -8,34 +8,7 @@ import numpy as np
 
 from emotion_app.faces import Box
 from emotion_app.labels import EMOTIONS
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    width = min(ax + aw, bx + bw) - max(ax, bx)
-    height = min(ay + ah, by + bh) - max(ay, by)
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / float(aw * ah + bw * bh - inter)
-
-
-def match_boxes(previous: list[Box], current: list[Box], threshold: float = 0.3) -> dict[int, int]:
-    """Greedy one-to-one matching by overlap: ``{current index: previous index}``."""
-    pairs = sorted(
-        ((iou(p, c), ci, pi) for pi, p in enumerate(previous) for ci, c in enumerate(current)), reverse=True
-    )
-    matches: dict[int, int] = {}
-    used: set[int] = set()
-    for overlap, ci, pi in pairs:
-        if overlap < threshold:
-            break
-        if ci not in matches and pi not in used:
-            matches[ci] = pi
-            used.add(pi)
-    return matches
+from emotion_app.tracking import FaceNumbers
 
 
 @dataclass
@@ -43,7 +16,7 @@ class Track:
     face_id: int
     box: Box
     probabilities: np.ndarray
-    missed: int = 0
+    missed: int = 0  # analysed frames since this face was last seen
 
     @property
     def emotion(self) -> str:
@@ -56,40 +29,40 @@ class Track:
 
 @dataclass
 class FaceTracker:
-    """Exponential moving average of each face's probabilities, faces matched by box overlap.
+    """Exponential moving average of each face's probabilities. Which face is which comes from
+    ``tracking.FaceNumbers``, the videos' own numbering (by where each face should be now): two
+    people who cross keep their numbers, and a face unseen for more than its ``max_gap`` seconds is
+    forgotten, so a face that comes back later starts fresh.
 
-    ``alpha`` is the weight of the newest frame (1 = no smoothing). A face unseen for more than
-    ``max_missed`` updates is dropped, so a face that leaves and comes back starts fresh.
+    ``alpha`` is the weight of the newest frame (1 = no smoothing).
     """
 
     alpha: float = 0.35
-    iou_threshold: float = 0.3
-    max_missed: int = 5
+    numbers: FaceNumbers = field(default_factory=FaceNumbers)
     tracks: list[Track] = field(default_factory=list)
-    _next_id: int = 1
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha <= 1:
             raise ValueError(f"alpha must lie in (0, 1], got {self.alpha}")
 
-    def update(self, boxes: list[Box], probabilities: np.ndarray) -> list[Track]:
-        """Feed one frame's faces; returns the tracks seen in this frame, in the order of ``boxes``."""
-        matches = match_boxes([t.box for t in self.tracks], boxes, self.iou_threshold)
+    def update(self, boxes: list[Box], probabilities: np.ndarray, time_s: float) -> list[Track]:
+        """Feed one frame's faces (at ``time_s`` seconds); returns the tracks seen in this frame, in
+        the order of ``boxes``."""
+        ids = self.numbers.assign(boxes, time_s)
+        known = {track.face_id: track for track in self.tracks}
         seen: list[Track] = []
-        for index, (box, row) in enumerate(zip(boxes, probabilities, strict=True)):
-            if index in matches:
-                track = self.tracks[matches[index]]
+        for face_id, box, row in zip(ids, boxes, probabilities, strict=True):
+            track = known.get(face_id)
+            if track is None:
+                track = Track(face_id, box, np.asarray(row, dtype=np.float64))
+            else:
                 track.box, track.missed = box, 0
                 track.probabilities = self.alpha * row + (1 - self.alpha) * track.probabilities
-            else:
-                track = Track(self._next_id, box, np.asarray(row, dtype=np.float64))
-                self._next_id += 1
             seen.append(track)
-        matched = set(matches.values())
-        for index, track in enumerate(self.tracks):
-            if index not in matched:
-                track.missed += 1
-        kept = [t for i, t in enumerate(self.tracks) if i not in matched and t.missed <= self.max_missed]
+        alive = {numbered.number for numbered in self.numbers.tracks}
+        kept = [track for track in self.tracks if track.face_id not in ids and track.face_id in alive]
+        for track in kept:
+            track.missed += 1
         self.tracks = seen + kept
         return seen
 

@@ -1,5 +1,6 @@
-"""Faces that keep their number through a video: each person one number for as long as they stay
-in view, a new number only for a new person. No Streamlit.
+"""Faces that keep their number through a video or a webcam session: each person one number for as
+long as they stay in view, a new number only for a new person (``smoothing.FaceTracker`` averages
+each numbered face's emotions on the webcam). No Streamlit.
 
 Faces are matched from one analysed frame to the next by where each tracked face should be now
 (its last centre moved on at its last speed), not by box overlap alone: two people who cross keep

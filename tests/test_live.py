@@ -187,3 +187,41 @@ def test_the_timeline_csv_has_the_room_s_leading_emotion(random_predictor):
     assert result.room[0] == ("happy", pytest.approx(2 / 3))
     rows = list(csv.DictReader(io.StringIO(analyzer.timeline.to_csv().decode())))
     assert [row["room"] for row in rows] == ["happy"] * 3
+
+
+def test_the_webcam_s_face_numbers_survive_two_people_crossing(monkeypatch):
+    """The webcam matched faces by box overlap: two people who crossed swapped numbers (and
+    smoothed emotions). Through the live path, with a detector that sees two people walk past each
+    other (one hidden behind the other meanwhile), each keeps its number and its emotion."""
+    import emotion_app.live as live
+    from emotion_app.faces import Face
+    from emotion_app.predictor import to_predictions
+    from tests.test_tracking import crossing
+
+    class Walkers:  # the predictor's seam: what a detector finds, and the classifier's answers
+        boxes: list = []
+
+        def find_faces(self, image, settings=None):
+            return [Face(box, None, 0.0) for box in self.boxes]
+
+        def predict(self, image, settings=None, faces=None):
+            boxes = [face.box if isinstance(face, Face) else face for face in faces]
+            # the person on the left at the start is happy, the other sad, wherever they are now
+            rows = [np.eye(7)[EMOTIONS.index("happy" if box[0] == self.a else "sad")] for box in boxes]
+            return to_predictions(boxes, np.array(rows).reshape(-1, 7))
+
+    walkers, clock = Walkers(), [0.0]
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock[0])
+    analyzer = LiveAnalyzer(walkers, Painter())
+    analyzer.set_options(detect_every=1)
+    frame = np.full((300, 640, 3), 200, np.uint8)
+    seen: dict[int, set] = {}
+    for t, boxes, (a, _) in crossing():
+        clock[0], walkers.boxes, walkers.a = 100.0 + t, boxes, a
+        analyzer.process(frame)
+        for track in analyzer.tracker.tracks:
+            if track.missed == 0:
+                seen.setdefault(track.face_id, set()).add("a" if track.box[0] == a else "b")
+    assert seen == {1: {"a"}, 2: {"b"}}
+    emotions = {track.face_id: track.emotion for track in analyzer.tracker.tracks}
+    assert emotions == {1: "happy", 2: "sad"}

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from emotion_app.labels import EMOTIONS
-from emotion_app.smoothing import FaceTracker, MessageGate, iou, match_boxes
+from emotion_app.smoothing import FaceTracker, MessageGate
 
 
 def probs(emotion: str, p: float = 0.9) -> np.ndarray:
@@ -11,46 +11,38 @@ def probs(emotion: str, p: float = 0.9) -> np.ndarray:
     return row
 
 
-def test_iou():
-    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
-    assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0
-    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
-
-
-def test_matching_is_one_to_one_by_best_overlap():
-    previous = [(0, 0, 100, 100), (200, 0, 100, 100)]
-    current = [(205, 5, 100, 100), (5, 0, 100, 100), (500, 500, 50, 50)]
-    assert match_boxes(previous, current) == {0: 1, 1: 0}
-
-
 def test_ema_stops_single_frame_flicker():
     tracker = FaceTracker(alpha=0.35)
     box = (10, 10, 100, 100)
-    for _ in range(10):
-        tracker.update([box], probs("happy")[None])
-    track, = tracker.update([(12, 11, 100, 100)], probs("sad")[None])  # one odd frame
+    for i in range(10):
+        tracker.update([box], probs("happy")[None], i / 25)
+    track, = tracker.update([(12, 11, 100, 100)], probs("sad")[None], 0.4)  # one odd frame
     assert track.emotion == "happy" and track.face_id == 1
-    for _ in range(10):
-        track, = tracker.update([box], probs("sad")[None])
+    for i in range(10):
+        track, = tracker.update([box], probs("sad")[None], 0.44 + i / 25)
     assert track.emotion == "sad"  # a lasting change does come through
 
 
 def test_faces_keep_their_ids_and_new_faces_get_new_ones():
     tracker = FaceTracker()
     a, b = (0, 0, 100, 100), (300, 0, 100, 100)
-    first = tracker.update([a, b], np.vstack([probs("happy"), probs("sad")]))
-    swapped = tracker.update([b, a], np.vstack([probs("sad"), probs("happy")]))
+    first = tracker.update([a, b], np.vstack([probs("happy"), probs("sad")]), 0.0)
+    swapped = tracker.update([b, a], np.vstack([probs("sad"), probs("happy")]), 0.04)
     assert [t.face_id for t in first] == [1, 2] and [t.face_id for t in swapped] == [2, 1]
-    third = tracker.update([(600, 0, 80, 80)], probs("fear")[None])
-    assert third[0].face_id == 3
+    third = tracker.update([(600, 0, 80, 80)], probs("fear")[None], 0.08)
+    assert third[0].face_id == 3 and {t.face_id for t in tracker.tracks} == {1, 2, 3}
+    assert [t.missed for t in tracker.tracks if t.face_id != 3] == [1, 1]
 
 
-def test_lost_faces_are_forgotten_after_max_missed():
-    tracker = FaceTracker(max_missed=2)
-    tracker.update([(0, 0, 50, 50)], probs("happy")[None])
-    for _ in range(3):
-        tracker.update([], np.zeros((0, 7)))
+def test_lost_faces_are_forgotten_after_a_second_unseen():
+    tracker = FaceTracker()
+    tracker.update([(0, 0, 50, 50)], probs("happy")[None], 0.0)
+    tracker.update([], np.zeros((0, 7)), 0.5)
+    assert [t.face_id for t in tracker.tracks] == [1]  # hidden for a moment: kept
+    tracker.update([], np.zeros((0, 7)), 1.5)
     assert tracker.tracks == []
+    (track,) = tracker.update([(0, 0, 50, 50)], probs("sad")[None], 1.6)
+    assert track.face_id == 2 and track.emotion == "sad"  # back later: a fresh start
 
 
 def test_alpha_is_validated():
