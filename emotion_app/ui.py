@@ -258,10 +258,9 @@ def kept(key: str, default: object) -> dict:
 
 
 def sidebar_language() -> str:
-    _restore("language", next(iter(LANGUAGES)))
     language = st.sidebar.radio(
         "Language / Langue", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, horizontal=True,
-        key="language", on_change=_keep, args=("language",),
+        **kept("language", next(iter(LANGUAGES))),
     )
     # NOTE: Streamlit writes <html lang="en"> whatever the page says; screen readers and the
     # browser's spelling and hyphenation read the page in that language
@@ -288,10 +287,9 @@ def sidebar_sensitivity(
     language: str, levels: dict[str, DetectionSettings] = PHOTO.sensitivity
 ) -> DetectionSettings:
     names = dict(zip(levels, text(language, "sensitivity_levels").split("|"), strict=True))
-    _restore("sensitivity", "medium")
     level = st.sidebar.select_slider(
         text(language, "sensitivity"), options=list(levels), format_func=names.__getitem__,
-        help=text(language, "sensitivity_help"), key="sensitivity", on_change=_keep, args=("sensitivity",),
+        help=text(language, "sensitivity_help"), **kept("sensitivity", "medium"),
     )
     return levels[level]
 
@@ -312,10 +310,9 @@ def example_picker(language: str) -> tuple[str, bytes] | None:
 
 
 def sidebar_detector(language: str, default: str) -> str:
-    _restore("detector", default)
     return st.sidebar.radio(
         text(language, "detector"), options=list(DETECTORS), format_func=DETECTOR_NAMES.__getitem__,
-        help=text(language, "detector_help"), key="detector", on_change=_keep, args=("detector",),
+        help=text(language, "detector_help"), **kept("detector", default),
     )
 
 
