@@ -231,7 +231,7 @@ def detect_all(photos: list, detectors: dict) -> dict:
 def classify_largest(photos: list, predictor, found_by: dict, detectors: tuple[str, ...]) -> tuple[list, list]:
     """The emotion of each photo's largest face (None where none was found) and the ms per photo
     (detection + classification). The second detector counts only where the first found nothing,
-    as ``FallbackDetector`` runs it."""
+    as the photo page's default once did."""
     predicted, times = [], []
     for i, (_, image, _) in enumerate(photos):
         faces, ms = found_by[detectors[0], i]

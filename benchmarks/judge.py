@@ -10,7 +10,7 @@ Both models are scored on the same faces and the same detections:
 - the share of neutral PrivateTest faces asked a negative question, through the photo page's
   classifier (mirror image averaged where unsure) and unsure rule;
 - the four whole-photo sets of ``benchmarks/photos_e2e.py`` (dev, close-ups, small, tilted) with the
-  photo page's default (Haar, then MTCNN where Haar finds nothing; the largest face), and per-class
+  photo page's default detector (``profiles.PHOTO``; the largest face), and per-class
   recall on dev.
 
 The candidate ships when its PublicTest is no lower and it reads more than ``SEED_NOISE`` photos
@@ -31,10 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import common
-from emotion_app.faces import HaarDetector, MtcnnDetector
+from emotion_app.faces import make_detector
 from emotion_app.labels import EMOTIONS
 from emotion_app.model import EnsembleModel, ModelError, load_model
 from emotion_app.predictor import NEUTRAL_DOUBT, UNSURE_MARGIN, EmotionPredictor
+from emotion_app.profiles import PHOTO
 
 SEED_NOISE = 7  # photos over the four sets: two seeds of one recipe differ by up to this many on one
 ENSEMBLE_GAIN = 0.01  # PublicTest an ensemble must gain over one model to be worth its extra passes
@@ -164,13 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     for key, predictor in predictors.items():
         score_faces(scores[key], predictor, faces.split("PublicTest"), faces.split("PrivateTest"))
 
-    detectors = {"haar": HaarDetector(), "mtcnn": MtcnnDetector()}
+    detectors = {PHOTO.detector: make_detector(PHOTO.detector)}
     totals = {}
     for name, photos in common.make_variants(common.load_dev(args.limit)).items():
         found_by, labels = common.detect_all(photos, detectors), [label for _, _, label in photos]
         totals[name] = len(photos)
         for key, predictor in predictors.items():
-            predicted, _ = common.classify_largest(photos, predictor, found_by, ("haar", "mtcnn"))
+            predicted, _ = common.classify_largest(photos, predictor, found_by, (PHOTO.detector,))
             right = [p == t for p, t in zip(predicted, labels, strict=True)]
             scores[key].right[name] = int(np.sum(right))
             if name == "dev":

@@ -7,7 +7,7 @@ Both run inside ``MtcnnDetector.detect`` at the photo page's settings, on the JA
 with the other's face whose box centre is nearest; box difference is the largest of |dx|, |dy|, |dw|, |dh| and
 eye difference the distance between eye points, both in the photo's pixels. ms per image is one detection after
 a warm-up. The last columns come from two fresh processes, one per implementation, that build
-``EmotionPredictor(detector="haar+mtcnn")`` and warm it up: the process's RSS after that, the warm-up's seconds,
+``EmotionPredictor(detector="mtcnn+haar")`` and warm it up: the process's RSS after that, the warm-up's seconds,
 the seconds from the process's first import to the end of the warm-up, the RSS once MTCNN has also run on the two
 examples (at the photo page's settings), and whether TensorFlow was imported.
 """
@@ -50,7 +50,7 @@ def rss_mb():
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
     return int(status["VmRSS"].split()[0]) / 1024
 
-predictor = EmotionPredictor(detector="haar+mtcnn")
+predictor = EmotionPredictor(detector="mtcnn+haar")
 warm_start = time.perf_counter()
 predictor.warm_up()
 done = time.perf_counter()

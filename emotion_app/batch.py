@@ -17,6 +17,7 @@ from pathlib import Path
 
 from emotion_app.exports import FACE_FIELDS, safe_file_name
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
+from emotion_app.profiles import PHOTO
 from emotion_app.video import VIDEO_TYPES
 
 # A row per face, a row for a file with no face (face empty) and a row for a file that could not be
@@ -29,7 +30,7 @@ MEDIA_TYPES = (*ACCEPTED_TYPES, *VIDEO_TYPES)
 class Options:
     """How each file is analysed: the photo page's defaults."""
 
-    detector: str = "haar+mtcnn"
+    detector: str = PHOTO.detector
     sensitivity: str = "medium"
     every: int = 2  # videos: analyse every Nth frame (more for high frame rates, as on the page)
     annotate: str | None = None  # folder for annotated copies (photos PNG, videos H.264 MP4)

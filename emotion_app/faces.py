@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +19,6 @@ import cv2
 import numpy as np
 
 from emotion_app import mtcnn_lite
-from emotion_app.image_io import shrink
 from emotion_app.labels import FACE_SHAPE
 from emotion_app.pool import Pool
 
@@ -134,15 +133,50 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 DETECTOR_WINDOW = 20  # px: the smallest face either detector can report, in its input
 
 
-def detection_copy(image: np.ndarray, settings: DetectionSettings) -> tuple[np.ndarray, float, float]:
-    """The image shrunk to ``detect_side`` and padded by ``pad``, with its scale and the padding
-    in pixels: a point ``p`` of the copy is ``(p - padding) / scale`` in the image."""
+def quick_shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """``image_io.shrink`` for the detection copy, in a tenth of the time where it shrinks by 2 or more:
+    OpenCV's area resize is fast only by a whole factor, so the copy is area-averaged by the whole part
+    of the factor (dropping at most that many pixels less one at the right and bottom edges, a box's
+    error under 0.1%) and sampled bilinearly for the rest, under 2x, where that does not alias."""
+    height, width = image.shape[:2]
+    factor = max(height, width) / side
+    if factor <= 1:
+        return image
+    target = (max(1, round(width / factor)), max(1, round(height / factor)))
+    whole = int(factor)
+    if whole >= 2 and min(height, width) >= whole:
+        image = image[: height - height % whole, : width - width % whole]
+        image = cv2.resize(image, (width // whole, height // whole), interpolation=cv2.INTER_AREA)
+    if image.shape[1::-1] == target:
+        return image
+    return cv2.resize(image, target, interpolation=cv2.INTER_LINEAR if whole >= 2 else cv2.INTER_AREA)
+
+
+def copy_side(shape: tuple[int, ...], settings: DetectionSettings) -> int:
+    """The longer side of the detection copy (before any padding), as long as the image's at most."""
     # NOTE: neither detector sees a face under its window (Haar alt2: 20x20 px; mtcnn: 20 px) in the
     # copy, so the copy stays large enough for the smallest face searched: at 1280x720 the webcam's
     # 320 px copy once made every face under 80 px invisible, though "medium" searches from 58 px.
-    smallest = max(settings.min_face * min(image.shape[:2]), settings.min_face_px)
-    side = max(settings.detect_side, int(np.ceil(max(image.shape[:2]) * DETECTOR_WINDOW / smallest)))
-    small = shrink(image, side)
+    smallest = max(settings.min_face * min(shape[:2]), settings.min_face_px)
+    return max(settings.detect_side, int(np.ceil(max(shape[:2]) * DETECTOR_WINDOW / smallest)))
+
+
+def detection_copy(
+    image: np.ndarray, settings: DetectionSettings, window: int | None = None
+) -> tuple[np.ndarray, float, float]:
+    """The image shrunk to ``detect_side`` and padded by ``pad``, with its scale and the padding
+    in pixels: a point ``p`` of the copy is ``(p - padding) / scale`` in the image.
+
+    With ``window``, the copy is shrunk further, until the smallest face searched is that many
+    pixels (a detector that searches from its own smallest face, MTCNN, asks the same question of
+    fewer pixels), in the same single resize; the padding is added after shrinking, to fewer pixels.
+    """
+    side = copy_side(image.shape, settings)
+    longest = max(image.shape[:2])
+    if window is not None:
+        face = min_face_side(image.shape, settings, min(1.0, side / longest))
+        side = int(round(min(side, longest) * min(1.0, window / face)))
+    small = quick_shrink(image, max(1, side))
     scale = small.shape[1] / image.shape[1]
     padding = int(round(settings.pad * max(small.shape[:2])))
     if padding:
@@ -264,15 +298,12 @@ class MtcnnDetector:
         self.network()
 
     def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
-        small, scale, padding = detection_copy(image, settings)
         # NOTE: mtcnn 1.0 sizes its pyramid from the image alone, so a min_face_size above its
         # default of 20 px sends the last levels below PNet's 12 px and fails; shrinking the copy
         # until the smallest face wanted is 20 px asks the same question, faster.
-        shrink_by = min(1.0, MTCNN_SMALLEST / min_face_side(image.shape, settings, scale))
-        if shrink_by < 1.0:
-            size = (max(1, round(small.shape[1] * shrink_by)), max(1, round(small.shape[0] * shrink_by)))
-            small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
-            scale, padding = scale * shrink_by, padding * shrink_by
+        # NOTE: without the photos' padding: MTCNN finds faces that fill a close-up without it
+        # (benchmarks/photos_e2e.py), and the padding nearly doubles the pixels searched.
+        small, scale, padding = detection_copy(image, replace(settings, pad=0.0), window=MTCNN_SMALLEST)
         if min(small.shape[:2]) < MTCNN_SMALLEST:
             return []
         rgb = cv2.cvtColor(small, cv2.COLOR_GRAY2RGB if small.ndim == 2 else cv2.COLOR_BGR2RGB)
@@ -289,20 +320,62 @@ class MtcnnDetector:
         return sorted(faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
 
 
-class FallbackDetector:
-    """The first detector, and the second only where the first finds no face: Haar's speed on the
-    photos it reads, MTCNN's reach on the ones it misses."""
+# Haar's frame around a face MTCNN found: the neighbourhood searched (sides of the face's box), the face
+# sizes Haar may report there (fractions of that box).
+FRAME_AREA = 2.0
+FRAME_SIZES = (0.6, 1.6)
 
-    def __init__(self, first: FaceDetector, then: FaceDetector) -> None:
-        self.first, self.then = first, then
-        self.name = f"{first.name}+{then.name}"
+
+class FramedDetector:
+    """One detector finds the faces; a Haar cascade then frames each, searched for only in the face's
+    own neighbourhood: MTCNN's speed and reach (tilted heads), with the crops of Haar's boxes, which
+    read whole photos better than MTCNN's (benchmarks/photos_e2e.py). A face Haar does not confirm
+    keeps its own box; where the first finds nothing, Haar searches the whole image."""
+
+    def __init__(self, first: FaceDetector, haar: HaarDetector) -> None:
+        self.first, self.haar = first, haar
+        self.name = f"{first.name}+{haar.name}"
 
     def detect(self, image: np.ndarray, settings: DetectionSettings) -> list[Face]:
-        return self.first.detect(image, settings) or self.then.detect(image, settings)
+        faces = self.first.detect(image, settings)
+        if not faces:
+            return self.haar.detect(image, settings)
+        gray = to_gray(image)
+        framed = [self.frame(gray, face, settings) for face in faces]
+        return sorted(framed, key=lambda f: f.box[2] * f.box[3], reverse=True)
+
+    def frame(self, gray: np.ndarray, face: Face, settings: DetectionSettings) -> Face:
+        x, y, w, h = face.box
+        cx, cy, side = x + w / 2, y + h / 2, max(w, h)
+        area = int(round(side * FRAME_AREA))
+        # NOTE: the border is replicated past the image's edge, as the photo's padding does for a
+        # whole-image search, so a face that fills a close-up is framed too.
+        patch = cv2.getRectSubPix(gray, (area, area), (float(int(cx)), float(int(cy))))
+        # at the scale of a whole-image search, so Haar's boxes fall on the sizes they would there
+        scale = min(1.0, copy_side(gray.shape, settings) / max(gray.shape[:2]))
+        if scale < 1.0:
+            patch = cv2.resize(patch, (max(1, round(area * scale)),) * 2, interpolation=cv2.INTER_AREA)
+            scale = patch.shape[0] / area
+        smallest, largest = (max(DETECTOR_WINDOW, int(side * scale * f)) for f in FRAME_SIZES)
+        with self.haar.cascade.borrow() as classifier:
+            found = classifier.detectMultiScale(patch, scaleFactor=settings.scale_factor,
+                                                minNeighbors=settings.min_neighbors,
+                                                minSize=(smallest, smallest), maxSize=(largest, largest))
+        left, top = int(cx) - area / 2, int(cy) - area / 2
+        best, best_distance = None, float("inf")
+        for bx, by, bw, bh in np.asarray(found).reshape(-1, 4):
+            box = (left + bx / scale, top + by / scale, bw / scale, bh / scale)
+            hx, hy = box[0] + box[2] / 2, box[1] + box[3] / 2
+            distance = math.hypot(hx - cx, hy - cy)
+            if x <= hx <= x + w and y <= hy <= y + h and distance < best_distance:
+                best, best_distance = box, distance
+        if best is None:
+            return face
+        box = to_image_box(best, 1.0, 0.0, gray.shape)
+        return face if box is None else Face(box, face.eyes, self.haar.margin)
 
     def warm_up(self) -> None:
         self.first.warm_up()
-        self.then.warm_up()
 
 
 def eye_angle(face: Face) -> float:
@@ -347,7 +420,7 @@ def crop_faces(
     return crops
 
 
-DETECTORS = ("haar", "mtcnn", "haar+mtcnn")
+DETECTORS = ("mtcnn+haar", "mtcnn", "haar")
 
 
 def make_detector(name: str) -> FaceDetector:
@@ -356,6 +429,6 @@ def make_detector(name: str) -> FaceDetector:
         return HaarDetector()
     if name == "mtcnn":
         return MtcnnDetector()
-    if name == "haar+mtcnn":
-        return FallbackDetector(HaarDetector(), MtcnnDetector())
+    if name == "mtcnn+haar":
+        return FramedDetector(MtcnnDetector(), HaarDetector())
     raise ValueError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")

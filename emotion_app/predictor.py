@@ -98,9 +98,9 @@ class EmotionPredictor:
     """Finds faces with a detector and classifies all of them in one batched model call (with
     ``flip``, one more for the mirror images of those it is unsure of).
 
-    With no arguments it is the photo page's configuration: Haar then MTCNN, and the faces it is
-    unsure of averaged with their mirror image; the webcam page asks for Haar alone and one pass a
-    face. Both serve the int8 twin (``quantized``: faster on CPUs with int8 dot products,
+    With no arguments it is the photo page's configuration: MTCNN framed by Haar, and the faces it
+    is unsure of averaged with their mirror image; the webcam page asks for MTCNN alone and one pass
+    a face. Both serve the int8 twin (``quantized``: faster on CPUs with int8 dot products,
     benchmarks/classifier.py; ``quantized=False`` serves the float32 twin). ``align`` levels the eye
     line before cropping where the detector gives eyes.
     One instance can be shared by many threads: the model is read-only and each detector keeps

@@ -32,8 +32,10 @@ class Profile:
 # "high" searches a larger copy, down to 32-px faces, for group photos (benchmarks/detection.py).
 PHOTO_PAD = 0.15
 PHOTO = Profile(
-    # Haar's speed on the photos it reads, MTCNN's reach (tilted heads) where it finds nothing
-    detector="haar+mtcnn",
+    # MTCNN finds the faces, Haar frames each one: as many photos read right as Haar then MTCNN on each
+    # of the four photo sets (within one in a hundred), in half the time or less, tilted heads included
+    # (benchmarks/photos_e2e.py, benchmarks/pipeline.py)
+    detector="mtcnn+haar",
     sensitivity={
         "low": DetectionSettings(min_neighbors=4, min_face=0.15, pad=PHOTO_PAD),
         "medium": DetectionSettings(pad=PHOTO_PAD),
@@ -45,15 +47,17 @@ PHOTO = Profile(
 
 # Live detection runs on a small copy, on every few frames only (boxes are tracked and re-classified
 # in between), with one pass a face: the video must keep up with the camera on 2 cores
-# (benchmarks/pipeline.py, benchmarks/detection.py). MTCNN costs more a detection, so it runs less often.
+# (benchmarks/pipeline.py, benchmarks/detection.py). MTCNN: half Haar's time a full detection on
+# LiteRT, tilted heads too, fewer false boxes in clutter. Haar (a sidebar choice) detects more often
+# because it gives no eyes and loses a turning head sooner.
 _LIVE = DetectionSettings(scale_factor=1.15, min_neighbors=2, min_face=0.08, detect_side=320)
 WEBCAM = Profile(
-    detector="haar",
+    detector="mtcnn",
     sensitivity={
         "low": replace(_LIVE, scale_factor=1.2, min_neighbors=4, min_face=0.15),
         "medium": _LIVE,
         "high": replace(_LIVE, scale_factor=1.1, min_face=0.05, min_face_px=32, detect_side=400),
     },
     flip=False,
-    detect_every={"haar": 3, "mtcnn": 8, "haar+mtcnn": 4},
+    detect_every={"mtcnn": 8, "mtcnn+haar": 8, "haar": 3},
 )

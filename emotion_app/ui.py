@@ -294,7 +294,7 @@ def sidebar_sensitivity(
     return levels[level]
 
 
-DETECTOR_NAMES = {"haar": "Haar", "mtcnn": "MTCNN", "haar+mtcnn": "Haar + MTCNN"}
+DETECTOR_NAMES = {"mtcnn+haar": "MTCNN + Haar", "mtcnn": "MTCNN", "haar": "Haar"}
 
 
 EXAMPLE_DIR = ASSETS / "examples"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start or resume a long training run in the background, outside the work tree, so the next session
 # on this machine finds it: `scripts/long_run.sh` (again) resumes at its last finished epoch;
-# `scripts/long_run.sh stop` pauses it (before timing a benchmark). Log: $RUN/nohup.log.
+# `scripts/long_run.sh stop` ends it there (a partly trained epoch is lost). `pause` freezes it
+# without losing anything (SIGSTOP: no CPU, memory kept) while a benchmark is timed; `continue` goes on.
+# Log: $RUN/nohup.log.
 # RECIPE= names a recipe of training/recipe.py (default: the shipped one); SEED= trains a sibling
 # lineage (an ensemble member); PRECISION= defaults to bfloat16 on CPUs with AMX (about twice as
 # fast there) and float32 elsewhere (no gain without AMX: ../shared/MEASURED.md). Each run has its
@@ -17,6 +19,11 @@ MATCH="training.train --recipe $RECIPE --seed $SEED --precision"  # exact: one r
 if [[ "${1:-}" == "stop" ]]; then
   # every lineage: a benchmark wants the cores to itself
   pkill -f -- "training.train --recipe" && echo "stopped; run again to resume" || echo "not running"
+  exit 0
+fi
+if [[ "${1:-}" == "pause" || "${1:-}" == "continue" ]]; then
+  signal=STOP; [[ "$1" == "continue" ]] && signal=CONT
+  pkill "-$signal" -f -- "training.train --recipe" && echo "${1}d" || echo "not running"
   exit 0
 fi
 if pgrep -f -- "$MATCH" >/dev/null; then

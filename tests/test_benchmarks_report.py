@@ -8,7 +8,7 @@ from benchmarks import report
 
 
 def result(rows, title="Pipeline per frame", sha="a" * 64, header=None):
-    header = header or ["frame", "photo path ms (mean / p95)", "live haar ms (mean / p95)", "fer ms (mean / p95)"]
+    header = header or ["frame", "photo path ms (mean / p95)", "live mtcnn ms (mean / p95)", "fer ms (mean / p95)"]
     return {"command": "python benchmarks/pipeline.py", "date": "2026-12-05 06:00 UTC", "machine": "2 cores, CPU",
             "model_sha256": sha, "measured": [{"title": title, "header": header, "rows": rows},
                                               {"note": "fer found a false face."}]}

@@ -287,7 +287,7 @@ def test_resume_refuses_other_options_and_fresh_starts_again(tmp_path, capsys):
     before = out.read_bytes()
     assert run_cli(photo, "--out", str(out), "--detector", "haar") == 2
     err = capsys.readouterr().err
-    assert "other options" in err and "detector 'haar+mtcnn' then, 'haar' now" in err and "--fresh" in err
+    assert "other options" in err and "detector 'mtcnn+haar' then, 'haar' now" in err and "--fresh" in err
     assert out.read_bytes() == before
     assert run_cli(photo, "--out", str(out), "--detector", "haar", "--fresh") == 0
     (row,) = read_rows(out)

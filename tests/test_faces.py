@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 
 from emotion_app.faces import (
+    DEFAULT_MARGIN,
     DETECTOR_WINDOW,
+    DETECTORS,
     FACE_SIZE,
     DetectionSettings,
     Face,
     FaceDetectorError,
-    FallbackDetector,
+    FramedDetector,
     HaarCascade,
     HaarDetector,
     MtcnnDetector,
@@ -181,38 +183,58 @@ def test_mtcnn_loads_its_network_on_first_use_only():
     assert detector._network is not None
 
 
-def test_fallback_runs_the_second_detector_only_when_the_first_finds_nothing(astronaut_bgr):
-    calls = []
+class Recorder:
+    """A first detector that reports fixed faces and counts its calls."""
 
-    class Recorder:
-        name = "recorder"
+    name = "recorder"
 
-        def detect(self, image, settings):
-            calls.append(image.shape)
-            return [Face((0, 0, 5, 5))]
+    def __init__(self, faces):
+        self.faces, self.calls = faces, 0
 
-    fallback = FallbackDetector(HaarDetector(), Recorder())
-    assert fallback.name == "haar+recorder"
-    assert fallback.detect(astronaut_bgr, DetectionSettings())[0].box != (0, 0, 5, 5) and calls == []
-    assert fallback.detect(np.full((200, 200, 3), 128, np.uint8), DetectionSettings()) == [Face((0, 0, 5, 5))]
-    assert len(calls) == 1
+    def detect(self, image, settings):
+        self.calls += 1
+        return list(self.faces)
+
+    def warm_up(self):
+        self.warmed = True
 
 
-def test_warming_up_a_fallback_loads_both_detectors_and_nothing_else():
-    warmed = []
+def test_framed_detector_frames_each_face_with_haars_box(mtcnn, astronaut_bgr):
+    """MTCNN finds the face; Haar, searched for around it alone, frames it as a whole-image Haar
+    search would (its box and crop margin), and MTCNN's eyes are kept."""
+    haar = HaarDetector()
+    settings = DetectionSettings()
+    (found,) = mtcnn.detect(astronaut_bgr, settings)
+    (framed,) = FramedDetector(mtcnn, haar).detect(astronaut_bgr, settings)
+    (whole,) = haar.detect(astronaut_bgr, settings)
+    assert framed.box != found.box and framed.box[2] == framed.box[3]  # Haar's boxes are square
+    assert np.abs(np.subtract(framed.box, whole.box)).max() <= 0.1 * whole.box[2]
+    assert framed.margin == haar.margin and framed.eyes == found.eyes
 
-    class Lazy:
-        def __init__(self, name):
-            self.name = name
 
-        def detect(self, image, settings):
-            raise AssertionError("warming up detects nothing")
+def test_framed_detector_keeps_a_face_haar_does_not_confirm_and_falls_back_on_nothing(astronaut_bgr):
+    blank = np.full((300, 400, 3), 128, np.uint8)
+    unconfirmed = Face((100, 100, 80, 80), ((120.0, 130.0), (160.0, 130.0)), -0.025)
+    assert FramedDetector(Recorder([unconfirmed]), HaarDetector()).detect(blank, DetectionSettings()) == [unconfirmed]
+    # where the first finds nothing, Haar searches the whole image
+    first = Recorder([])
+    faces = FramedDetector(first, HaarDetector()).detect(astronaut_bgr, DetectionSettings())
+    assert first.calls == 1 and faces == HaarDetector().detect(astronaut_bgr, DetectionSettings())
 
-        def warm_up(self):
-            warmed.append(self.name)
 
-    FallbackDetector(Lazy("first"), Lazy("then")).warm_up()
-    assert warmed == ["first", "then"]
+def test_framed_detector_frames_a_face_that_fills_the_photo(mtcnn, astronaut_bgr):
+    """A close-up: the neighbourhood Haar searches reaches past the photo's edges (replicated, as
+    the photo's padding is), so Haar still frames the face."""
+    reference = mtcnn.detect(astronaut_bgr, DetectionSettings())[0]
+    tight = closeup(astronaut_bgr, reference, 1.0)
+    (face,) = FramedDetector(mtcnn, HaarDetector()).detect(tight, DetectionSettings())
+    assert face.margin == DEFAULT_MARGIN and face.box[2] > 0.6 * tight.shape[1]
+
+
+def test_warming_up_the_framed_detector_loads_the_first_only():
+    first = Recorder([])
+    FramedDetector(first, HaarDetector()).warm_up()
+    assert first.warmed
     HaarDetector().warm_up()  # nothing to load
 
 
@@ -224,7 +246,7 @@ def test_warming_up_mtcnn_builds_its_network():
 
 
 def test_make_detector_names():
-    assert [make_detector(n).name for n in ("haar", "mtcnn", "haar+mtcnn")] == ["haar", "mtcnn", "haar+mtcnn"]
+    assert [make_detector(n).name for n in DETECTORS] == list(DETECTORS)
     with pytest.raises(ValueError, match="unknown face detector"):
         make_detector("yolo")
 
@@ -308,17 +330,14 @@ def test_the_smallest_face_searched_is_found_in_a_large_frame(astronaut_bgr):
 
 
 def test_high_sensitivity_keeps_the_far_faces_of_a_group_photo(astronaut_bgr):
-    """What the sidebar's help promises for group photos. At "medium" the smallest face searched
-    grows with the photo (6% of the shorter side: 92 px in a phone photo's 2048x1536 working copy),
-    and where Haar finds the near face the MTCNN fallback never runs, so the 75-px faces further
-    back are lost; "high" searches from 3% (docs/EXPERIMENTS.md, Detection and framing)."""
+    """What the sidebar's help promises for group photos: "high" searches from 3% of the shorter
+    side, so the 75-px faces further back are kept beside the near one (docs/EXPERIMENTS.md,
+    Detection and framing)."""
     from emotion_app.profiles import PHOTO
 
     photo = np.full((1536, 2048, 3), 190, np.uint8)
     photo[100:800, 100:800] = cv2.resize(astronaut_bgr, (700, 700), interpolation=cv2.INTER_AREA)  # face ~140 px
     for x in (900, 1300):
         photo[900:1284, x:x + 384] = cv2.resize(astronaut_bgr, (384, 384), interpolation=cv2.INTER_AREA)  # ~75 px
-    detector = make_detector(PHOTO.detector)
-    assert len(detector.detect(photo, PHOTO.settings)) == 1
-    faces = detector.detect(photo, PHOTO.sensitivity["high"])
+    faces = make_detector(PHOTO.detector).detect(photo, PHOTO.sensitivity["high"])
     assert sorted(face.box[2] > 110 for face in faces) == [False, False, True]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from emotion_app.labels import EMOTIONS
-from emotion_app.live import FaceState, FrameResult, LiveAnalyzer, Timeline, ice_servers
+from emotion_app.live import FaceState, FrameResult, LiveAnalyzer, LiveOptions, Timeline, ice_servers
 from emotion_app.overlay import Painter
 
 
@@ -19,7 +19,7 @@ def camera_frame(astronaut_bgr):
 
 
 def test_frames_are_annotated_and_results_queued(random_predictor, camera_frame):
-    analyzer = LiveAnalyzer(random_predictor, Painter())
+    analyzer = LiveAnalyzer(random_predictor, Painter(), options=LiveOptions(detect_every=3))
     detected = []
 
     class Spy:

@@ -273,9 +273,9 @@ def test_the_shared_predictor_warms_its_detector_up_in_the_background(random_mod
     monkeypatch.setattr(EmotionPredictor, "warm_up", slow_warm_up)
     st.cache_resource.clear()
     try:
-        predictor = ui.get_predictor("haar+mtcnn", True)  # returns while the warm-up still runs
+        predictor = ui.get_predictor("mtcnn+haar", True)  # returns while the warm-up still runs
         assert started.wait(10) and not release.is_set()
-        assert predictor.detector.name == "haar+mtcnn"
+        assert predictor.detector.name == "mtcnn+haar"
     finally:
         release.set()
         st.cache_resource.clear()

@@ -112,7 +112,7 @@ def test_switching_language_keeps_the_sidebar_settings_chosen_or_not(random_mode
     page = AppTest.from_file(str(REPO / "photo_detect_emotions.py"), default_timeout=120).run()
     page.sidebar.radio(key="language").set_value("fr").run()
     assert page.sidebar.select_slider(key="sensitivity").value == "medium"
-    assert page.sidebar.radio(key="detector").value == "haar+mtcnn"
+    assert page.sidebar.radio(key="detector").value == "mtcnn+haar"
     page.sidebar.select_slider(key="sensitivity").set_value("high").run()
     page.sidebar.radio(key="language").set_value("en").run()
     assert page.sidebar.select_slider(key="sensitivity").value == "high"
