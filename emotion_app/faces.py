@@ -55,7 +55,8 @@ class Face:
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    """Haar parameters, validated once.
+    """Detection parameters, validated once (most are Haar's; ``detect_side``, the smallest face and
+    ``mtcnn_threshold`` are MTCNN's too).
 
     ``detect_side``: detection runs on a gray copy whose longer side is at most this many pixels
     (boxes are mapped back), which is most of the speed on large photos. The smallest face reported
@@ -78,6 +79,10 @@ class DetectionSettings:
     # the photo (a cropped selfie, a profile picture) still has the context detectors need around
     # it (benchmarks/photos_e2e.py, close-ups).
     pad: float = 0.0
+    # MTCNN's first stage: a window must score this much to be looked at again by the next two. The
+    # package's 0.6 on photos; the webcam asks for more, for half the proposals to re-check, and finds
+    # almost as many faces (benchmarks/detection.py).
+    mtcnn_threshold: float = 0.6
 
     def __post_init__(self) -> None:
         if not 1.01 <= self.scale_factor <= 2.0:
@@ -92,6 +97,8 @@ class DetectionSettings:
             raise ValueError(f"detect_side must be at least 64 pixels, got {self.detect_side}")
         if not 0.0 <= self.pad <= 1.0:
             raise ValueError(f"pad must lie in 0..1, got {self.pad}")
+        if not 0.0 < self.mtcnn_threshold < 1.0:
+            raise ValueError(f"mtcnn_threshold must lie in (0, 1), got {self.mtcnn_threshold}")
 
 
 class HaarCascade:
@@ -307,7 +314,8 @@ class MtcnnDetector:
         if min(small.shape[:2]) < MTCNN_SMALLEST:
             return []
         rgb = cv2.cvtColor(small, cv2.COLOR_GRAY2RGB if small.ndim == 2 else cv2.COLOR_BGR2RGB)
-        found = self.network().detect_faces(rgb, threshold_onet=self.min_confidence)
+        found = self.network().detect_faces(rgb, threshold_onet=self.min_confidence,
+                                            threshold_pnet=settings.mtcnn_threshold)
         faces = []
         for detection in found:
             box = to_image_box(detection["box"], scale, padding, image.shape)

@@ -171,11 +171,11 @@ def stale_reason(folder: Path = MTCNN_DIR) -> str | None:
     return None
 
 
-def pyramid_scales(width: int, height: int) -> np.ndarray:
+def pyramid_scales(width: int, height: int, step: float = SCALE_FACTOR) -> np.ndarray:
     """The scales of the image pyramid, as the package counts them (``build_scale_pyramid``): the first makes a
-    MIN_FACE face WINDOW px wide, each next one is SCALE_FACTOR of the last."""
-    count = round(-((np.log(min(width, height) / WINDOW) / np.log(SCALE_FACTOR)) + 1))
-    return WINDOW / MIN_FACE * SCALE_FACTOR ** np.arange(count)
+    MIN_FACE face WINDOW px wide, each next one is ``step`` of the last."""
+    count = round(-((np.log(min(width, height) / WINDOW) / np.log(step)) + 1))
+    return WINDOW / MIN_FACE * step ** np.arange(count)
 
 
 def descending(scores: np.ndarray) -> np.ndarray:
@@ -253,20 +253,29 @@ def crop_and_resize(image: np.ndarray, boxes: np.ndarray, side: int) -> np.ndarr
     top, bottom = (np.clip(v, 0, height - 1).astype(np.intp)[:, :, None] * width for v in (top, np.ceil(ys)))
     left, right = (np.clip(v, 0, width - 1).astype(np.intp)[:, None, :] for v in (left, np.ceil(xs)))
     pixels = image.reshape(height * width, -1)
-    top_left, top_right = np.take(pixels, top + left, axis=0), np.take(pixels, top + right, axis=0)
-    bottom_left, bottom_right = np.take(pixels, bottom + left, axis=0), np.take(pixels, bottom + right, axis=0)
-    upper = top_left + (top_right - top_left) * x_weight
-    lower = bottom_left + (bottom_right - bottom_left) * x_weight
-    crops = upper + (lower - upper) * y_weight
+    top_left, upper = np.take(pixels, top + left, axis=0), np.take(pixels, top + right, axis=0)
+    bottom_left, crops = np.take(pixels, bottom + left, axis=0), np.take(pixels, bottom + right, axis=0)
+    # in place, each step the same float32 operation as upper = top_left + (top_right - top_left) * x_weight,
+    # lower likewise, and crops = upper + (lower - upper) * y_weight: the same values, no temporaries
+    upper -= top_left
+    upper *= x_weight
+    upper += top_left
+    crops -= bottom_left
+    crops *= x_weight
+    crops += bottom_left
+    crops -= upper
+    crops *= y_weight
+    crops += upper
     inside = ((ys >= 0) & (ys <= height - 1))[:, :, None] & ((xs >= 0) & (xs <= width - 1))[:, None, :]
     crops[~inside] = 0.0
     return crops
 
 
-def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float) -> np.ndarray:
-    """PNet's windows on one pyramid level that score above PNET_THRESHOLD, with their regression applied, in the
+def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float,
+                 threshold: float = PNET_THRESHOLD) -> np.ndarray:
+    """PNet's windows on one pyramid level that score above ``threshold``, with their regression applied, in the
     image's pixels and sorted by score (the package's ``generate_bounding_box`` and ``upscale_bboxes``)."""
-    rows, columns = np.nonzero(scores > PNET_THRESHOLD)
+    rows, columns = np.nonzero(scores > threshold)
     offsets = regression[rows, columns].astype(np.float64)
     # NOTE: the package spans a window from 1 + stride * i to WINDOW + stride * i, and scales the regression by
     # that span, WINDOW - 1.
@@ -280,17 +289,19 @@ def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float) -> np
     return boxes
 
 
-def propose(pnet: Network, image: np.ndarray) -> np.ndarray:
-    """Stage 1: PNet's square proposals, merged across the pyramid's levels."""
+def propose(pnet: Network, image: np.ndarray, step: float = SCALE_FACTOR,
+            threshold: float = PNET_THRESHOLD) -> np.ndarray:
+    """Stage 1: PNet's square proposals, merged across the pyramid's levels (each ``step`` of the last), from
+    the windows that score above ``threshold``."""
     height, width = image.shape[:2]
     levels = []
-    for scale in pyramid_scales(width, height):
+    for scale in pyramid_scales(width, height, step):
         # NOTE: TensorFlow's AREA resize (the package's) and OpenCV's INTER_AREA average the same pixels with the
         # same weights when shrinking, up to TensorFlow's float32 rounding of the cell edges, which can move a
         # window that scores right at PNET_THRESHOLD to the other side; the level's size is truncated, as there.
         level = cv2.resize(image, (int(width * scale), int(height * scale)), interpolation=cv2.INTER_AREA)
         output = pnet(level[None])
-        boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale)
+        boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale, threshold)
         levels.append(boxes[nms(boxes, PNET_LEVEL_OVERLAP)])
     boxes = np.concatenate(levels) if levels else np.empty((0, 5))
     return to_square(boxes[survivors(boxes, PNET_OVERLAP)])
@@ -363,14 +374,16 @@ class MtcnnLite:
     def copies(self) -> int:
         return self._pool.created
 
-    def detect_faces(self, image: np.ndarray, threshold_onet: float = ONET_THRESHOLD) -> list[dict]:
+    def detect_faces(self, image: np.ndarray, threshold_onet: float = ONET_THRESHOLD, scale_factor: float = SCALE_FACTOR,
+                     threshold_pnet: float = PNET_THRESHOLD) -> list[dict]:
         """Faces in an RGB uint8 ``(H, W, 3)`` image, most confident first: dicts of ``box`` ``[x, y, w, h]``,
-        ``confidence`` and ``keypoints`` (each ``[x, y]``), as ``mtcnn.MTCNN().detect_faces`` returns them."""
+        ``confidence`` and ``keypoints`` (each ``[x, y]``), as ``mtcnn.MTCNN().detect_faces`` returns them with
+        the same keyword arguments (the pyramid's step, PNet's and ONet's thresholds)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an H x W x 3 RGB image, got shape {image.shape}")
         normalized = (image.astype(np.float32) - MEAN) / SCALE
         with self._pool.borrow() as networks:
-            boxes = propose(networks.pnet, normalized)
+            boxes = propose(networks.pnet, normalized, scale_factor, threshold_pnet)
             if len(boxes):
                 boxes = rescore(networks.rnet, normalized, boxes)
             if not len(boxes):

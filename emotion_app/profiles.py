@@ -50,7 +50,7 @@ PHOTO = Profile(
 # (benchmarks/pipeline.py, benchmarks/detection.py). MTCNN: half Haar's time a full detection on
 # LiteRT, tilted heads too, fewer false boxes in clutter. Haar (a sidebar choice) detects more often
 # because it gives no eyes and loses a turning head sooner.
-_LIVE = DetectionSettings(scale_factor=1.15, min_neighbors=2, min_face=0.08, detect_side=320)
+_LIVE = DetectionSettings(scale_factor=1.15, min_neighbors=2, min_face=0.08, detect_side=320, mtcnn_threshold=0.7)
 WEBCAM = Profile(
     detector="mtcnn",
     sensitivity={

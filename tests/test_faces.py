@@ -73,6 +73,7 @@ def test_largest_face_first(cascade, astronaut_bgr):
         ({"detect_side": 10}, "detect_side"),
         ({"min_face_px": -1}, "min_face_px"),
         ({"pad": 1.5}, "pad"),
+        ({"mtcnn_threshold": 1.0}, "mtcnn_threshold"),
     ],
 )
 def test_settings_are_validated(kwargs, message):

@@ -78,11 +78,16 @@ def paired(expected: list[dict], got: list[dict]) -> list[tuple[dict, dict]]:
 
 
 @pytest.mark.parametrize("name", PHOTOS)
-@pytest.mark.parametrize("threshold", [0.8, 0.9])  # the package's default, the app's
-def test_litert_finds_the_packages_faces(name, threshold, lite, package, astronaut_bgr):
+@pytest.mark.parametrize("options", [
+    {"threshold_onet": 0.8},  # the package's defaults
+    {"threshold_onet": 0.9},  # the photos'
+    {"threshold_onet": 0.9, "threshold_pnet": 0.7},  # the webcam's
+    {"threshold_onet": 0.9, "scale_factor": 0.6},  # a coarser pyramid
+], ids=["package", "photos", "webcam", "coarse"])
+def test_litert_finds_the_packages_faces(name, options, lite, package, astronaut_bgr):
     rgb = cv2.cvtColor(photos(astronaut_bgr)[name], cv2.COLOR_BGR2RGB)
-    expected = package.detect_faces(rgb, threshold_onet=threshold)
-    got = lite.detect_faces(rgb, threshold_onet=threshold)
+    expected = package.detect_faces(rgb, **options)
+    got = lite.detect_faces(rgb, **options)
     assert len(got) == len(expected)
     if name in EXPECTED_FACES:
         assert len(got) == EXPECTED_FACES[name]
@@ -183,3 +188,34 @@ def test_concurrent_calls_each_get_their_own_networks(lite, astronaut_bgr):
 def test_an_image_that_is_not_rgb_is_refused(lite):
     with pytest.raises(ValueError, match="RGB"):
         lite.detect_faces(np.zeros((50, 50), np.uint8))
+
+
+def test_each_input_shape_is_planned_once_and_plans_stay_within_their_budget(monkeypatch):
+    """LiteRT's signature runner re-planned the tensors on every call; a network keeps a plan per input
+    shape, least recently used dropped first once the shapes' pixels pass PLAN_PIXELS."""
+    monkeypatch.setattr(mtcnn_lite, "PLAN_PIXELS", 100 * 100 * 2)
+    pnet = mtcnn_lite.Network(mtcnn_lite.MTCNN_DIR / "pnet.tflite", threads=1)
+    image = np.zeros((1, 100, 100, 3), np.float32)
+    first = pnet(image)
+    plan = pnet._plans[(1, 100, 100, 3)]
+    np.testing.assert_array_equal(pnet(image)["bbox_class"], first["bbox_class"])
+    assert pnet._plans[(1, 100, 100, 3)] is plan  # kept, not planned again
+    for side in (90, 80, 70):
+        pnet(np.zeros((1, side, side, 3), np.float32))
+    assert sum(p.pixels for p in pnet._plans.values()) <= mtcnn_lite.PLAN_PIXELS
+    assert (1, 100, 100, 3) not in pnet._plans and (1, 70, 70, 3) in pnet._plans
+
+
+@pytest.mark.parametrize("count", [1, 3, 17, 300])
+def test_a_batch_padded_to_its_bucket_answers_each_crop_as_alone(count):
+    """RNet's and ONet's batches are padded to a few sizes (and split past MAX_BATCH) so their plans are
+    few; each crop's answer must not depend on the others."""
+    assert mtcnn_lite.batch_bucket(count) >= count
+    rnet = mtcnn_lite.Network(mtcnn_lite.MTCNN_DIR / "rnet.tflite", threads=1, batched=True)
+    crops = np.random.default_rng(count).uniform(-1, 1, (count, 24, 24, 3)).astype(np.float32)
+    together = rnet(crops)
+    assert together["bbox_class"].shape == (count, 2)
+    for i in (0, count - 1):
+        alone = rnet(crops[i:i + 1])
+        np.testing.assert_allclose(together["bbox_class"][i], alone["bbox_class"][0], atol=1e-6)
+        np.testing.assert_allclose(together["bbox_reg"][i], alone["bbox_reg"][0], atol=1e-6)
