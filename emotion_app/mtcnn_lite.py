@@ -374,8 +374,8 @@ class MtcnnLite:
     def copies(self) -> int:
         return self._pool.created
 
-    def detect_faces(self, image: np.ndarray, threshold_onet: float = ONET_THRESHOLD, scale_factor: float = SCALE_FACTOR,
-                     threshold_pnet: float = PNET_THRESHOLD) -> list[dict]:
+    def detect_faces(self, image: np.ndarray, threshold_onet: float = ONET_THRESHOLD,
+                     scale_factor: float = SCALE_FACTOR, threshold_pnet: float = PNET_THRESHOLD) -> list[dict]:
         """Faces in an RGB uint8 ``(H, W, 3)`` image, most confident first: dicts of ``box`` ``[x, y, w, h]``,
         ``confidence`` and ``keypoints`` (each ``[x, y]``), as ``mtcnn.MTCNN().detect_faces`` returns them with
         the same keyword arguments (the pyramid's step, PNet's and ONet's thresholds)."""
