@@ -23,6 +23,10 @@ from emotion_app.smoothing import MessageGate
 REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself runs at camera speed
 CHART_REFRESH_SECONDS = 1.0  # a chart redrawn faster than it renders never shows
 CHART_SECONDS = 60
+# The chart shows the mean of each quarter second: every analysed frame (up to 1,500 a minute)
+# made the chart the page's largest cost on the server, a fifth of a live session's CPU
+# (benchmarks/load_webcam.py --profile), for lines no eye could tell apart.
+CHART_BIN_SECONDS = 0.25
 
 language = ui.sidebar_language()
 st.set_page_config(page_title=ui.text(language, "tab_webcam"), page_icon="🎥", layout="wide")
@@ -105,7 +109,8 @@ def draw_chart() -> None:
     frame = pd.DataFrame(rows, columns=Timeline.COLUMNS)
     frame = frame[(frame["run"] == largest[0]) & (frame["face"] == largest[1])]
     frame = frame[frame["time_s"] >= frame["time_s"].iloc[-1] - CHART_SECONDS]
-    ui.emotion_chart(frame, "time_s", ui.text(language, "timeline"), language, where=chart.container())
+    ui.emotion_chart(ui.binned(frame, "time_s", CHART_BIN_SECONDS), "time_s", ui.text(language, "timeline"), language,
+                     where=chart.container())
 
 
 if not context.state.playing:
@@ -140,7 +145,7 @@ else:
         if now - last_refresh < REFRESH_SECONDS:
             continue
         last_refresh = now
-        status.caption(ui.text(language, "fps", fps=result.fps))
+        status.caption(ui.analysed_rate(language, result.fps))
         if shown != on_screen:  # redrawn only when it changes, so it never flickers
             on_screen = shown
             if shown is None:

@@ -126,6 +126,8 @@ PAGE: dict[str, dict[str, str]] = {
         "seconds, as one bar.",
         "room_title": "The room: {share} {emotion}",
         "fps": "{fps:.0f} frames analysed a second",
+        "fps_busy": "{fps:.0f} frames analysed a second: the server is busy, so the boxes follow faces less "
+        "closely",
         "timeline": "Emotions over time (largest face)",
         "timeline_csv": "Download this session's timeline (CSV)",
         "timeline_full": "The timeline holds the session's first {rows} rows; later frames are not in the CSV.",
@@ -252,6 +254,8 @@ PAGE: dict[str, dict[str, str]] = {
         "secondes, en une barre.",
         "room_title": "La salle : {share} {emotion}",
         "fps": "{fps:.0f} images analysées par seconde",
+        "fps_busy": "{fps:.0f} images analysées par seconde : le serveur est chargé, les cadres suivent les "
+        "visages de moins près",
         "timeline": "Émotions au fil du temps (plus grand visage)",
         "timeline_csv": "Télécharger la chronologie de la session (CSV)",
         "timeline_full": "La chronologie garde les {rows} premières lignes de la session ; les images suivantes "

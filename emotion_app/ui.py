@@ -221,8 +221,38 @@ def emotion_chart(frame, time_column: str, caption: str, language: str, where=st
     emotion), each emotion in its box colour: the video page's and the webcam's one chart."""
     names = [display_name(emotion, language) for emotion in EMOTIONS]
     where.caption(caption)
-    where.line_chart(frame.set_index(time_column)[list(EMOTIONS)].set_axis(names, axis=1), height=220,
-                     color=[hex_color(emotion) for emotion in EMOTIONS])
+    # NOTE: a Vega-Lite spec written out, not st.line_chart: building the Altair chart behind
+    # line_chart took 56 ms a call whatever the data, a fifth of a live session's server CPU at one
+    # chart a second; the spec takes 3 ms (benchmarks/load_webcam.py --profile).
+    long = frame[[time_column, *EMOTIONS]].set_axis([time_column, *names], axis=1).melt(
+        time_column, var_name="emotion", value_name="probability")
+    spec = {
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": {"field": time_column, "type": "quantitative", "title": "s"},
+            "y": {"field": "probability", "type": "quantitative", "title": None, "scale": {"domain": [0, 1]}},
+            "color": {"field": "emotion", "type": "nominal", "title": None, "sort": names,
+                      "scale": {"domain": names, "range": [hex_color(emotion) for emotion in EMOTIONS]}},
+        },
+    }
+    where.vega_lite_chart(long, spec, height=220, width="stretch")
+
+
+# Below this many frames analysed a second (a camera sends 25-30), the webcam page says the server
+# is busy rather than letting the boxes lag behind the faces silently.
+BUSY_RATE = 10
+
+
+def analysed_rate(language: str, fps: float) -> str:
+    """The webcam page's rate caption, which says when the server cannot keep up."""
+    return text(language, "fps" if fps >= BUSY_RATE else "fps_busy", fps=fps)
+
+
+def binned(frame, time_column: str, seconds: float):
+    """The rows averaged over each ``seconds`` of ``time_column`` (stamped with the bin's start): a
+    chart of a minute at 25 frames a second draws a few hundred points instead of 1,500."""
+    bins = (frame[time_column] // seconds) * seconds
+    return frame[[time_column, *EMOTIONS]].assign(**{time_column: bins}).groupby(time_column, as_index=False).mean()
 
 
 def hex_color(emotion: str) -> str:

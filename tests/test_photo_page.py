@@ -163,6 +163,15 @@ def test_each_emotion_has_one_colour_in_boxes_panels_and_charts(monkeypatch):
         for large in (True, False):
             ui.face_panel(1, face, "en", large=large)
             assert ui.hex_color(emotion) in written[-1]
+    import pandas as pd
+
+    charts = []
+    monkeypatch.setattr(ui.st, "vega_lite_chart", lambda data, spec, **k: charts.append((data, spec)))
+    ui.emotion_chart(pd.DataFrame({"time_s": [0.0, 1.0], **{e: [0.1, 0.2] for e in EMOTIONS}}), "time_s", "c", "fr")
+    (data, spec), = charts
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == [ui.display_name(e, "fr") for e in EMOTIONS]
+    assert scale["range"] == [ui.hex_color(e) for e in EMOTIONS] and len(data) == 2 * len(EMOTIONS)
 
 
 ANALYSED = []

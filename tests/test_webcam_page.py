@@ -52,3 +52,30 @@ def test_the_webcam_serves_the_int8_twin_and_says_so(model_with_int8_twin, monke
     monkeypatch.setenv("EMOTION_APP_ICE_SERVERS", "not json")
     captions = served_runtime_captions(PAGE, model_with_int8_twin, monkeypatch)
     assert any("run by LiteRT (int8)" in caption for caption in captions)
+
+
+def test_the_live_chart_averages_each_quarter_second():
+    """The chart was the live page's largest server cost at a point per analysed frame; it shows the
+    mean of each bin, stamped with the bin's start, and nothing else of the rows."""
+    import numpy as np
+    import pandas as pd
+
+    from emotion_app.labels import EMOTIONS
+    from emotion_app.ui import binned
+
+    times = np.arange(0, 1.0, 0.04)  # 25 frames a second
+    happy = (times >= 0.5).astype(float)
+    rows = pd.DataFrame({"run": 1, "time_s": times, "face": 1, **{e: 0.0 for e in EMOTIONS}, "room": "happy"})
+    rows["happy"] = happy
+    chart = binned(rows, "time_s", 0.25)
+    assert list(chart.columns) == ["time_s", *EMOTIONS]
+    assert chart["time_s"].tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert chart["happy"].tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_the_rate_caption_says_when_the_server_cannot_keep_up():
+    from emotion_app.ui import BUSY_RATE, analysed_rate
+
+    assert analysed_rate("en", 24.6) == "25 frames analysed a second"
+    assert "the server is busy" in analysed_rate("en", BUSY_RATE - 1)
+    assert "le serveur est chargé" in analysed_rate("fr", 6)
