@@ -5,9 +5,9 @@
 Each test image is a 640x480 photo-like scene: a textured background (one of scikit-image's bundled
 sample images without a human face, so the detectors have clutter to reject, as in a real room) with
 one PublicTest face enlarged to a side of 36-220 pixels (log-uniform, so small faces are well
-represented) at a random place. A face counts as found when a box overlaps it with IoU >= 0.3; every other box is a false box. fer's settings
-(its default cascade at full resolution, scale 1.1, 5 neighbours, min face 50) run through the same
-OpenCV in this process.
+represented) at a random place. A face counts as found when a box overlaps it with IoU >= 0.3;
+every other box is a false box. fer's settings (its default cascade at full resolution, scale 1.1,
+5 neighbours, min face 50) run through the same OpenCV in this process.
 """
 
 from __future__ import annotations
