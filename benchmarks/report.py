@@ -95,9 +95,10 @@ SECTIONS = (
             "accepts (a small PNG that decodes to 64 megapixels); the server's memory must come back after they "
             "leave.", "load", "Load and capacity", ("--memory", "--sessions", "4", "--seconds", "180"), "load_photo"),
     Section("load_webcam", "Webcam sessions", "Live sessions with fake 25 fps cameras in Chromium on the same "
-            "machine as the server: frames analysed a second in each session, and the longest stall.", "load",
+            "machine as the server: frames analysed a second in each session, the longest stall, and the server's "
+            "own CPU time per analysed frame (apart from Chromium's), which gives its capacity per core.", "load",
             "Load and capacity",
-            ("--sessions", "1,2,4", "--seconds", "60")),
+            ("--sessions", "1,2,4,8", "--seconds", "60")),
     Section("video_cost", "Video cost by frame rate", "Seconds of work per second of video: the page samples a "
             "fixed number of frames a second, so a 120 fps video costs what a 30 fps one does.", "load",
             "Load and capacity"),
