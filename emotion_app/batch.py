@@ -184,7 +184,8 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
         predictor, painter = worker_predictor(options.detector), worker_painter()
         settings = PHOTO.sensitivity[options.sensitivity]
         if Path(path).suffix[1:].lower() in VIDEO_TYPES and not is_picture(data):
-            video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path)
+            video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path,
+                                  annotate=bool(annotated))
             result.rows = video.rows
             picture, suffix = video.video, "_emotions.mp4"
             if video.incomplete:

@@ -166,12 +166,15 @@ def analyze_video(
     progress: Callable[[float | None, int], None] | None = None,
     settings: DetectionSettings | None = None,
     name: str = "",
+    annotate: bool = True,
 ) -> VideoResult:
     """Analyse every ``every``-th frame (or fewer: see ``sampling``; others reuse the last answer)
     with the detection ``settings``, annotate the frames kept, and encode the result;
     ``progress(fraction, frames_done)`` is called as frames go by (``fraction`` is None when the
     file says neither its length nor its frame count). Each person keeps one face number while in
-    view (``tracking.FaceNumbers``); rows name the file ``name``."""
+    view (``tracking.FaceNumbers``); rows name the file ``name``. Without ``annotate`` (the command
+    line without --annotate) nothing is drawn or encoded: only the analysed frames are converted,
+    and ``video`` stays empty."""
     opened = open_video(data)
     stream, rate = opened.stream, opened.rate
     analysed_every, shown_every = sampling(rate, every)
@@ -179,7 +182,7 @@ def analyze_video(
     result = VideoResult(b"", rate=rate, every=analysed_every, shown_every=shown_every, language=language)
     predictions: list[FacePrediction] = []
     numbers, faces = FaceNumbers(), []
-    decoded_pixels, time_s = 0, 0.0
+    decoded_pixels, time_s, converted = 0, 0.0, False
     out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
     with av.open(out_file, mode="w", format="mp4") as output:
         encoder = None
@@ -200,11 +203,12 @@ def analyze_video(
                     result.frames += 1
                     if progress is not None:
                         progress(min(1.0, result.frames / total) if total else None, result.frames)
-                    if index % shown_every:
+                    if index % (shown_every if annotate else analysed_every):
                         continue  # neither analysed nor shown: never converted
                     original = upright(frame)
                     image = shrink(original, VIDEO_SIDE)
-                    if encoder is None:
+                    converted = True
+                    if encoder is None and annotate:
                         shown_rate = Fraction(rate / shown_every).limit_denominator(1001)
                         encoder = output.add_stream("libx264", rate=shown_rate)
                         # H.264 in yuv420p needs even sides
@@ -218,24 +222,26 @@ def analyze_video(
                         result.rows += [face_row(name, number, p, scale, size, index, time_s)
                                         for number, p in zip(faces, predictions, strict=True)]
                         result.analysed += 1
+                    if not annotate:
+                        continue
                     annotated = painter.draw(image, predictions, language, numbered=True, numbers=faces)
                     annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
                     for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
                         output.mux(packet)
             except av.error.FFmpegError:
-                if encoder is None:
+                if not converted:
                     raise ImageError("video_damaged") from None
                 result.incomplete = True  # what decoded before the damage is kept
-            if encoder is None:
+            if not converted:
                 raise ImageError("no_frames")
             # NOTE: only the video stream's own length says it was cut short: a container's length
             # may be its audio's, which can outlast the pictures
             said = float(stream.duration * stream.time_base) if stream.duration else 0.0
             if said and result.seconds + 1.0 / rate < said - 1.0:
                 result.incomplete = True  # the stream says it is longer than what it holds: cut short
-            for packet in encoder.encode():
+            for packet in encoder.encode() if encoder is not None else ():
                 output.mux(packet)
         finally:
             opened.container.close()
-    result.video = out_file.getvalue()
+    result.video = out_file.getvalue() if annotate else b""
     return result

@@ -64,6 +64,18 @@ def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predicto
     assert row["face"] == "1" and row["frame"] == "0" and 300 > int(row["width"]) > 50  # face 1, a plausible width
 
 
+def test_without_an_annotated_copy_nothing_is_drawn_or_encoded_and_the_rows_are_the_same(random_predictor, clip):
+    """The command line without --annotate drew and encoded every frame for a copy it then dropped."""
+
+    class NoPainter:
+        def draw(self, *args, **kwargs):
+            raise AssertionError("nothing is drawn without an annotated copy")
+
+    bare = analyze_video(clip, random_predictor, NoPainter(), every=2, annotate=False)
+    annotated = analyze_video(clip, random_predictor, Painter(), every=2)
+    assert bare.video == b"" and bare.rows == annotated.rows and bare.frames == 20 and bare.analysed == 10
+
+
 def with_display_rotation(data: bytes, clockwise: int) -> bytes:
     """``data`` (an MP4 from ``make_mp4``) with its track's display matrix set to turn the frames
     ``clockwise`` degrees, as phones write portrait clips (PyAV cannot write one)."""
