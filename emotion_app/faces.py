@@ -143,20 +143,26 @@ DETECTOR_WINDOW = 20  # px: the smallest face either detector can report, in its
 def quick_shrink(image: np.ndarray, side: int) -> np.ndarray:
     """``image_io.shrink`` for the detection copy, in a tenth of the time where it shrinks by 2 or more:
     OpenCV's area resize is fast only by a whole factor, so the copy is area-averaged by the whole part
-    of the factor (dropping at most that many pixels less one at the right and bottom edges, a box's
-    error under 0.1%) and sampled bilinearly for the rest, under 2x, where that does not alias."""
+    of the factor (the right and bottom edges replicated up to a multiple of it) and sampled bilinearly
+    for the rest, under 2x, where that does not alias. The copy's pixels lie where ``shrink``'s do."""
     height, width = image.shape[:2]
     factor = max(height, width) / side
     if factor <= 1:
         return image
     target = (max(1, round(width / factor)), max(1, round(height / factor)))
     whole = int(factor)
-    if whole >= 2 and min(height, width) >= whole:
-        image = image[: height - height % whole, : width - width % whole]
-        image = cv2.resize(image, (width // whole, height // whole), interpolation=cv2.INTER_AREA)
-    if image.shape[1::-1] == target:
-        return image
-    return cv2.resize(image, target, interpolation=cv2.INTER_LINEAR if whole >= 2 else cv2.INTER_AREA)
+    if whole < 2:
+        return cv2.resize(image, target, interpolation=cv2.INTER_AREA)
+    right, bottom = -width % whole, -height % whole
+    if right or bottom:
+        image = cv2.copyMakeBorder(image, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+    averaged = cv2.resize(image, ((width + right) // whole, (height + bottom) // whole), interpolation=cv2.INTER_AREA)
+    # NOTE: each averaged pixel covers `whole` of the image's, so a target pixel's centre, in the averaged
+    # copy, is its centre in the image divided by `whole`: an affine map, exact whatever was replicated
+    sx, sy = width / (whole * target[0]), height / (whole * target[1])
+    matrix = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])
+    return cv2.warpAffine(averaged, matrix, target, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def copy_side(shape: tuple[int, ...], settings: DetectionSettings) -> int:

@@ -342,3 +342,24 @@ def test_high_sensitivity_keeps_the_far_faces_of_a_group_photo(astronaut_bgr):
         photo[900:1284, x:x + 384] = cv2.resize(astronaut_bgr, (384, 384), interpolation=cv2.INTER_AREA)  # ~75 px
     faces = make_detector(PHOTO.detector).detect(photo, PHOTO.sensitivity["high"])
     assert sorted(face.box[2] > 110 for face in faces) == [False, False, True]
+
+
+def test_the_detection_copy_is_the_size_shrink_makes_with_everything_where_shrink_puts_it():
+    """quick_shrink area-averages by the whole part of the factor and samples the rest bilinearly: the
+    same size as image_io.shrink's, and a spot lands where it does there (boxes map back by one scale),
+    odd sides and large factors included."""
+    from emotion_app.faces import quick_shrink
+    from emotion_app.image_io import shrink
+
+    photo = np.zeros((721, 1283), np.uint8)
+    cv2.circle(photo, (1100, 600), 60, 255, -1)  # near the right and bottom edges, where pixels are replicated
+
+    def centre(image):
+        ys, xs = np.nonzero(image > 127)
+        return np.array([xs.mean(), ys.mean()])
+
+    for side in (1283, 1000, 641, 595, 300, 97):
+        quick, exact = quick_shrink(photo, side), shrink(photo, side)
+        assert quick.shape == exact.shape
+        assert np.abs(centre(quick) - centre(exact)).max() < 0.15  # px of the copy (cropping the edges: 0.7)
+    assert quick_shrink(photo, 2000) is photo
