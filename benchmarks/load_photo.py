@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from common import astronaut_bgr, run_benchmark, table
 
+from emotion_app.texts import PAGE
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
 
 
@@ -87,8 +88,9 @@ async def session(browser, url: str, files: list[Path], deadline: float, index: 
                 photo = unique
             # Both texts name the file: Streamlit keeps the previous run's elements on screen while it
             # reruns, so a text without the name could match the previous upload's result.
-            expected = f"No face found in {photo.name}" if photo.name.startswith(("noface", "heavy")) else \
-                f"1 face(s) found in {photo.name}"
+            # the page's own words (the detector's name, after the file's, left out)
+            expected = PAGE["en"]["no_face"].format(name=photo.name) if photo.name.startswith(("noface", "heavy")) \
+                else PAGE["en"]["faces_found_one"].split(" ({")[0].format(n=1, name=photo.name)
             start = time.monotonic()
             try:
                 if heavy:
