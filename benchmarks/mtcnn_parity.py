@@ -55,9 +55,9 @@ warm_start = time.perf_counter()
 predictor.warm_up()
 done = time.perf_counter()
 result = {"warm_up": done - warm_start, "ready": done - start, "rss_mb": rss_mb(),
-          "network": type(predictor.detector.then.network()).__module__, "tensorflow": "tensorflow" in sys.modules}
+          "network": type(predictor.detector.first.network()).__module__, "tensorflow": "tensorflow" in sys.modules}
 for path in sys.argv[1:]:
-    predictor.detector.then.detect(cv2.imread(path), PHOTO.settings)
+    predictor.detector.first.detect(cv2.imread(path), PHOTO.settings)
 print(json.dumps({**result, "rss_after_examples_mb": rss_mb()}))
 """
 

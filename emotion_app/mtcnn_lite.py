@@ -47,9 +47,10 @@ MEAN, SCALE = 127.5, 128.0
 # Columns of the overlap matrix computed at once in ``nms``: bounds its memory for the thousands of boxes PNet
 # proposes on a large textured photo (the package builds the whole N x N matrix).
 NMS_COLUMNS = 512
-# Input pixels (batch x height x width) of the shapes each network keeps planned (``Network``): about 25 MB of
-# tensors for PNet, enough for every level of a few photo sizes, or of a webcam's frames many times over.
-PLAN_PIXELS = 500_000
+# Input pixels (batch x height x width) of the shapes each network keeps planned (``Network``), per concurrent
+# user (the pool's copies): every level of a 1280x720 frame's pyramid (about 145,000) or of a webcam's (55,000),
+# about 10 MB of PNet's tensors.
+PLAN_PIXELS = 200_000
 MAX_BATCH = 256  # crops a call: a textured photo's thousands of proposals go in several
 
 
