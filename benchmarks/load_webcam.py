@@ -155,6 +155,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--profile", type=Path, help="write a py-spy profile of the server here, per run")
     args = parser.parse_args()
+    if args.profile is not None and not shutil.which("py-spy"):
+        raise SystemExit("--profile needs py-spy: pip install py-spy")
     frame = np.full((480, 640, 3), 235, np.uint8)
     frame[:, 64:576] = cv2.resize(astronaut_bgr(), (512, 480))
     rows, errors = [], []
