@@ -75,13 +75,13 @@ class DetectionSettings:
     # The smallest face the classifier reads about as well as a full-size one (benchmarks/face_size.py):
     # smaller faces are found but read worse, so they are not searched for; "high" goes down to 32 px.
     min_face_px: int = 40
-    # Border added around the detection copy, as a fraction of its longer side, so a face that fills
-    # the photo (a cropped selfie, a profile picture) still has the context detectors need around
-    # it (benchmarks/photos_e2e.py, close-ups).
+    # Border added around Haar's detection copy, as a fraction of its longer side, so a face that
+    # fills the photo (a cropped selfie, a profile picture) still has the context Haar needs around
+    # it (benchmarks/photos_e2e.py, close-ups); MTCNN finds such faces without it.
     pad: float = 0.0
     # MTCNN's first stage: a window must score this much to be looked at again by the next two. The
-    # package's 0.6 on photos; the webcam asks for more, for half the proposals to re-check, and finds
-    # almost as many faces (benchmarks/detection.py).
+    # package's 0.6 on photos; the webcam asks for more, for fewer proposals to re-check (42 → 26 on
+    # benchmarks/pipeline.py's frame), and finds almost as many faces (benchmarks/detection.py).
     mtcnn_threshold: float = 0.6
 
     def __post_init__(self) -> None:

@@ -69,7 +69,15 @@ class Network:
     def __init__(self, path: Path, threads: int, batched: bool = False) -> None:
         self._content, self._threads, self._batched = Path(path).read_bytes(), threads, batched
         self._plans: OrderedDict[tuple[int, ...], Plan] = OrderedDict()
-        self.names = self._plan((1, 48, 48, 3)).names  # fail at construction on a damaged file
+        self._plan(self._smallest_input())  # fail at construction on a damaged file
+
+    def _smallest_input(self) -> tuple[int, ...]:
+        """The input's shape with one image, and PNet's free sides at its window."""
+        from ai_edge_litert.interpreter import Interpreter
+
+        (source,) = Interpreter(model_content=self._content).get_signature_runner().get_input_details().values()
+        batch, *sides, channels = source["shape_signature"].tolist()
+        return (1, *(WINDOW if side < 0 else side for side in sides), channels)
 
     def _plan(self, shape: tuple[int, ...]) -> Plan:
         plan = self._plans.pop(shape, None)
@@ -117,10 +125,6 @@ class Plan(NamedTuple):
     source: int  # the input tensor's index
     outputs: dict[str, int]  # each output's tensor index, by its signature name
     pixels: int  # batch x height x width, for PLAN_PIXELS
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.outputs)
 
 
 class Networks(NamedTuple):
