@@ -23,9 +23,9 @@ from emotion_app.smoothing import MessageGate
 REFRESH_SECONDS = 0.25  # page updates per second are capped; the video itself runs at camera speed
 CHART_REFRESH_SECONDS = 1.0  # a chart redrawn faster than it renders never shows
 CHART_SECONDS = 60
-# The chart shows the mean of each quarter second: every analysed frame (up to 1,500 a minute)
-# made the chart the page's largest cost on the server, a fifth of a live session's CPU
-# (benchmarks/load_webcam.py --profile), for lines no eye could tell apart.
+# The chart shows the mean of each quarter second: a few hundred points a minute to send and draw
+# instead of up to 1,500, for lines no eye could tell apart (what cost the server most was the chart's
+# own build: see ui.emotion_chart).
 CHART_BIN_SECONDS = 0.25
 
 language = ui.sidebar_language()
