@@ -181,16 +181,13 @@ def scenery() -> list[np.ndarray]:
 def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
     """The dev photos and three sets made from them with seeded generators: close-ups, small faces in a
     scene, tilted heads (benchmarks/photos_e2e.py says what each is)."""
-    from emotion_app.faces import DetectionSettings, MtcnnDetector
-
     rng, tilt_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
-    reference, settings = MtcnnDetector(), DetectionSettings(pad=0.2)
     backgrounds = scenery()
     closeups, small, tilted = [], [], []
     for i, (name, image, label) in enumerate(dev):
-        faces = reference.detect(image, settings)
-        if faces:
-            x, y, w, h = faces[0].box
+        box = reference_face(image)
+        if box is not None:
+            x, y, w, h = box
             side = max(w, h) * rng.uniform(1.0, 1.15)
             left, top = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
             square = cv2.copyMakeBorder(image, 64, 64, 64, 64, cv2.BORDER_REPLICATE)
@@ -207,6 +204,26 @@ def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
         turn = cv2.getRotationMatrix2D((image.shape[1] / 2, image.shape[0] / 2), angle, 1.0)
         tilted.append((name, cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE), label))
     return {"dev": dev, "closeups": closeups, "small": small, "tilted": tilted}
+
+
+def reference_face(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The largest face the package's MTCNN (its defaults, on LiteRT) finds in the whole photo, as
+    ``(x, y, w, h)`` clipped to it: where a close-up is cut, fixed whatever the app's detectors become."""
+    from emotion_app.mtcnn_lite import MtcnnLite
+
+    global _REFERENCE
+    if _REFERENCE is None:
+        _REFERENCE = MtcnnLite()
+    found = _REFERENCE.detect_faces(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    if not found:
+        return None
+    x, y, w, h = max((face["box"] for face in found), key=lambda box: box[2] * box[3])
+    height, width = image.shape[:2]
+    left, top = max(0, x), max(0, y)
+    return left, top, min(width, x + w) - left, min(height, y + h) - top
+
+
+_REFERENCE = None
 
 
 def timed(function):
