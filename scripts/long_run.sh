@@ -7,7 +7,9 @@
 # RECIPE= names a recipe of training/recipe.py (default: the shipped one); SEED= trains a sibling
 # lineage (an ensemble member); PRECISION= defaults to bfloat16 on CPUs with AMX (about twice as
 # fast there) and float32 elsewhere (no gain without AMX: ../shared/MEASURED.md). Each run has its
-# own $RUN; judge the finished model with `python -m benchmarks.judge`.
+# own $RUN; judge the finished model with `python -m benchmarks.judge`. INIT_FROM= starts the first
+# stage from a trained model: `RECIPE=last-stage-photometric SEED=8 INIT_FROM=CYCLE6.keras` trains a
+# sibling of the shipped model's last stage (about an hour on 2 cores), another ensemble member.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${RECIPE:-shipped}"
@@ -30,6 +32,7 @@ if pgrep -f -- "$MATCH" >/dev/null; then
   echo "already running: tail -f $RUN/train.log"; exit 0
 fi
 mkdir -p "$RUN"
+INIT=(); [[ -n "${INIT_FROM:-}" ]] && INIT=(--init-from "$INIT_FROM")
 nohup nice -n 10 python -m training.train --recipe "$RECIPE" --seed "$SEED" --precision "$PRECISION" --run "$RUN" \
-  >>"$RUN/nohup.log" 2>&1 &
+  "${INIT[@]}" >>"$RUN/nohup.log" 2>&1 &
 echo "running in the background (pid $!): tail -f $RUN/train.log"
