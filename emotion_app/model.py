@@ -35,6 +35,8 @@ RUNTIMES = ("auto", "litert", "litert-int8", "tensorflow")
 # written only if it keeps the class of at least 97% of the PublicTest faces, and is faster on CPUs
 # with int8 dot products (benchmarks/classifier.py).
 TWINS = {"litert": ("tflite", ".tflite"), "litert-int8": ("tflite_int8", ".int8.tflite")}
+# The metadata key of a served ensemble: its other members and the figures it was shipped with.
+ENSEMBLE = "ensemble"
 log = logging.getLogger(__name__)
 
 
@@ -209,18 +211,35 @@ class LoadedModel:
 
 class EnsembleModel:
     """Several trained models as one: each face's probabilities averaged over the members (each
-    keeps its own calibration). What ``benchmarks/judge.py --model A B C`` scores; the pages serve it
-    only once it passes the ship rule (issue 47)."""
+    keeps its own calibration), one batched call a member. What ``benchmarks/judge.py --model A B C``
+    scores, and what the pages serve when the shipped model's metadata lists members (``load_model``).
 
-    def __init__(self, members: list[LoadedModel]) -> None:
+    ``metadata`` is the first member's, with the ensemble's own figures (``metrics``) where the
+    metadata records them: what the pages quote is then what the ensemble scores."""
+
+    def __init__(self, members: list[LoadedModel | EnsembleModel]) -> None:
         if not members:
             raise ModelError("an ensemble needs at least one model")
-        self.members = members
-        self.path, self.metadata = members[0].path, members[0].metadata
+        # an ensemble among the members adds its own members: every model weighs the same
+        self.members = members = [one for member in members for one in getattr(member, "members", [member])]
+        self.path, first = members[0].path, members[0].metadata
+        self.metadata = {**first, **first.get(ENSEMBLE, {})} if len(members) > 1 else first
         self.runtime = "+".join(dict.fromkeys(member.runtime for member in members))
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
         return np.mean([member.probabilities(faces) for member in self.members], axis=0, dtype=np.float32)
+
+    @property
+    def keras_model(self):
+        """One Keras model averaging the members' (for evaluation and batch predictions, as for one model)."""
+        if len(self.members) == 1:
+            return self.members[0].keras_model
+        import keras
+
+        face = keras.Input(FACE_SHAPE, name="face")
+        outputs = [keras.Model(member.keras_model.inputs, member.keras_model.outputs[0], name=f"member{i}")(face)
+                   for i, member in enumerate(self.members)]
+        return keras.Model(face, keras.layers.Average(name="probabilities")(outputs), name="ensemble")
 
 
 def load_metadata(model_path: Path) -> dict:
@@ -233,18 +252,40 @@ def load_metadata(model_path: Path) -> dict:
         raise ModelError(f"model metadata {path} is unreadable: {error}") from None
 
 
-def load_model(path: str | Path | None = None, runtime: str | None = None, quantized: bool = False) -> LoadedModel:
+def load_model(path: str | Path | None = None, runtime: str | None = None,
+               quantized: bool = False) -> LoadedModel | EnsembleModel:
     """Load the model and check it against the contract (shapes, labels in FER2013 order).
 
     ``runtime`` (default ``$EMOTION_APP_RUNTIME``, else "auto"): "auto" serves a paired TFLite twin
     through LiteRT when there is one (see ``paired_twin``; with ``quantized``, the int8 twin first)
     and the ``.keras`` through TensorFlow otherwise; "litert", "litert-int8" and "tensorflow"
     insist on one.
+
+    Where the metadata's ``ensemble`` lists ``members`` (``.keras`` files beside it, each with its
+    own metadata and twins, and the SHA-256 it was chosen with), the model is the ensemble of this
+    one and those (``EnsembleModel``), each served as the runtime says.
     """
     path = Path(path) if path is not None else default_model_path()
     runtime = runtime or environment.read(environment.RUNTIME, "auto")
     if runtime not in RUNTIMES:  # a ModelError, so a mistyped $EMOTION_APP_RUNTIME is a page message
         raise ModelError(f"the model runtime (EMOTION_APP_RUNTIME) must be one of {RUNTIMES}, got {runtime!r}")
+    first = load_one(path, runtime, quantized)
+    members = first.metadata.get(ENSEMBLE, {}).get("members", [])
+    if not members:
+        return first
+    loaded = [first]
+    for member in members:
+        member_path = path.parent / member["file"]
+        if not member_path.is_file():
+            raise ModelError(f"{path.name} is served with {member['file']}, which is missing. {HOW_TO_GET}")
+        if sha256_file(member_path) != member["keras_sha256"]:
+            raise ModelError(f"{member['file']} is not the member {path.name} was chosen with. {HOW_TO_GET}")
+        loaded.append(load_one(member_path, runtime, quantized))
+    return EnsembleModel(loaded)
+
+
+def load_one(path: Path, runtime: str, quantized: bool) -> LoadedModel:
+    """One model file, as ``load_model`` describes, without its ensemble."""
     if not path.is_file():
         raise ModelError(f"Model file not found: {path}. {HOW_TO_GET}")
     metadata = load_metadata(path)

@@ -170,3 +170,59 @@ def test_without_any_twin_the_quantized_form_is_tensorflow_too(random_model_path
     assert load_model(random_model_path, quantized=True).runtime == "tensorflow"
     with pytest.raises(ModelError, match="there is no emotion_cnn.int8.tflite"):
         load_model(random_model_path, runtime="litert-int8")
+
+
+@pytest.fixture
+def ensemble_path(random_model_path, tmp_path):
+    """The random model with a second random model listed as its ensemble's member, beside it."""
+    import keras
+
+    from emotion_app.model import ENSEMBLE, sha256_file
+    from training.metadata import write_metadata
+    from training.network import build_model
+
+    first = tmp_path / "emotion_cnn.keras"
+    shutil.copy(random_model_path, first)
+    keras.utils.set_random_seed(1)
+    member = tmp_path / "emotion_cnn_seed1.keras"
+    build_model().save(member)
+    write_metadata(member, training={"note": "random weights for tests"})
+    metadata = json.loads(random_model_path.with_suffix(".json").read_text())
+    metadata[ENSEMBLE] = {"members": [{"file": member.name, "keras_sha256": sha256_file(member)}],
+                          "metrics": {"PrivateTest": {"accuracy": 0.5}}}
+    first.with_suffix(".json").write_text(json.dumps(metadata))
+    return first
+
+
+def test_an_ensemble_in_the_metadata_is_served_averaged(ensemble_path):
+    from emotion_app.model import EnsembleModel, load_one
+
+    model = load_model(ensemble_path, runtime="tensorflow")
+    assert isinstance(model, EnsembleModel) and [m.path.name for m in model.members] == [
+        "emotion_cnn.keras", "emotion_cnn_seed1.keras"]
+    faces = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype(np.float32)
+    alone = [load_one(m.path, "tensorflow", quantized=False).probabilities(faces) for m in model.members]
+    expected = np.mean(alone, axis=0)
+    np.testing.assert_allclose(model.probabilities(faces), expected, atol=1e-6)
+    assert not np.allclose(*alone)
+    # what the pages quote is the ensemble's figure, and one Keras model gives the same answers
+    assert model.metadata["metrics"]["PrivateTest"]["accuracy"] == 0.5
+    np.testing.assert_allclose(np.asarray(model.keras_model(faces)), expected, atol=1e-5)
+
+
+def test_an_ensemble_inside_an_ensemble_weighs_each_model_the_same(ensemble_path, random_model_path):
+    from emotion_app.model import EnsembleModel
+
+    nested = EnsembleModel([load_model(ensemble_path, runtime="tensorflow"),
+                            load_model(random_model_path, runtime="tensorflow")])
+    assert len(nested.members) == 3
+
+
+def test_a_missing_or_changed_member_is_a_clear_error(ensemble_path):
+    member = ensemble_path.parent / "emotion_cnn_seed1.keras"
+    member.write_bytes(member.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="not the member"):
+        load_model(ensemble_path, runtime="tensorflow")
+    member.unlink()
+    with pytest.raises(ModelError, match="missing"):
+        load_model(ensemble_path, runtime="tensorflow")

@@ -94,11 +94,11 @@ def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str =
                      metadata: bool = True) -> dict[str, dict]:
     """Evaluate ``model_path``; write EVALUATION.md and the confusion PNGs into ``docs`` and, with
     ``metadata``, the metrics into the model's JSON."""
-    from emotion_app.model import load_model
+    from emotion_app.model import ENSEMBLE, EnsembleModel, load_metadata, load_model
     from training.metadata import write_metadata
 
-    model = load_model(model_path, runtime="tensorflow").keras_model  # no unused LiteRT twin
-    results = evaluate(model, data_path)
+    served = load_model(model_path, runtime="tensorflow")  # no unused LiteRT twin
+    results = evaluate(served.keras_model, data_path)
     docs.mkdir(parents=True, exist_ok=True)
     for split, metrics in results.items():
         plot_confusion(np.array(metrics["confusion_matrix"]), f"{split}: accuracy {metrics['accuracy']:.3f}",
@@ -106,7 +106,10 @@ def write_evaluation(model_path: Path, data_path: Path, docs: Path, title: str =
     data_sha = data_sha256(data_path)
     report = report_markdown(results, Path(model_path).resolve(), data_path, data_sha, title)
     (docs / "EVALUATION.md").write_text(report)
-    if metadata:
+    if metadata and isinstance(served, EnsembleModel):  # the ensemble's figures, beside the model's own
+        ensemble = {**load_metadata(model_path)[ENSEMBLE], "metrics": {**results, "data_sha256": data_sha}}
+        write_metadata(model_path, **{ENSEMBLE: ensemble})
+    elif metadata:
         write_metadata(model_path, metrics={**results, "data_sha256": data_sha})
     return results
 

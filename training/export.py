@@ -53,10 +53,10 @@ def write_twin(model_path: Path, tflite: Path) -> float:
 
     import numpy as np
 
-    from emotion_app.model import LiteRTInference, load_model, sha256_file, twin_path
+    from emotion_app.model import LiteRTInference, load_one, sha256_file, twin_path
     from training.metadata import write_metadata
 
-    model = load_model(model_path, runtime="tensorflow")
+    model = load_one(Path(model_path), "tensorflow", quantized=False)  # this file, not an ensemble it leads
     faces = parity_faces()
     expected = model.probabilities(faces)
     got = LiteRTInference(tflite)(faces)
@@ -126,11 +126,11 @@ def write_int8_twin(model_path: Path, tflite: Path, faces, labels, min_agreement
 
     import numpy as np
 
-    from emotion_app.model import LiteRTInference, load_model, sha256_file, twin_path
+    from emotion_app.model import LiteRTInference, load_one, sha256_file, twin_path
     from training.metadata import write_metadata
 
     faces, labels = np.asarray(faces, np.float32), np.asarray(labels)
-    expected = load_model(model_path, runtime="tensorflow").probabilities(faces).argmax(axis=1)
+    expected = load_one(Path(model_path), "tensorflow", quantized=False).probabilities(faces).argmax(axis=1)
     run = LiteRTInference(tflite)
     got = np.concatenate([run(faces[i:i + 256]) for i in range(0, len(faces), 256)]).argmax(axis=1)
     check = {"publictest_agreement": round(float(np.mean(got == expected)), 4),
@@ -160,9 +160,9 @@ def int8_from_data(model_path: Path, saved_model: Path, out_dir: Path, data: Pat
 
 
 def export_all(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
-    from emotion_app.model import load_model
+    from emotion_app.model import load_one
 
-    model = load_model(model_path, runtime="tensorflow").keras_model  # no unused LiteRT twin
+    model = load_one(Path(model_path), "tensorflow", quantized=False).keras_model  # this file; no LiteRT twin
     out_dir.mkdir(parents=True, exist_ok=True)
     saved_model = export_saved_model(model, out_dir / "saved_model" / "1")
     tflite = export_tflite(saved_model, out_dir / "emotion_cnn.tflite")

@@ -31,7 +31,9 @@ def publictest(model: Path) -> float | None:
 
 
 def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", force: bool = False) -> dict:
-    """Copy ``run_dir``'s finished model over ``target``; returns its fresh metadata."""
+    """Copy ``run_dir``'s finished model over ``target``; returns its fresh metadata. It is served alone:
+    an ensemble the old model was served in goes with it (``training/ensemble.py``)."""
+    from training.ensemble import drop_members
     from training.evaluate import write_evaluation
 
     model = run_dir / "model.keras"
@@ -41,10 +43,22 @@ def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", forc
     new, old = publictest(model), publictest(target) if target.is_file() else None
     if old is not None and new < old and not force:
         raise ShipError(f"{run_dir} scores {new:.4f} on PublicTest, below the shipped {old:.4f}: not shipped")
+    if target.is_file():
+        drop_members(target)
+    fresh = install(model, target, shipped_from=run_dir)
+    data = Path(metadata["training"]["settings"]["data"])
+    write_evaluation(target, data, docs, metadata=False)
+    return fresh
+
+
+def install(model: Path, target: Path, shipped_from: Path | None = None) -> dict:
+    """Copy a finished ``model`` and its TFLite twins to ``target`` (and its twins' names), with fresh
+    metadata pairing them with the copy; returns that metadata."""
+    metadata = load_metadata(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(model, target)
     shutil.copyfile(twin_path(model), twin_path(target))
-    fresh = {**metadata, "model_file": target.name, "shipped_from": str(run_dir),
+    fresh = {**metadata, "model_file": target.name, "shipped_from": str(shipped_from or model.parent),
              "tflite": {**metadata["tflite"], "file": twin_path(target).name, "keras_sha256": sha256_file(target)}}
     # The int8 twin goes with it if the run made one; an old one must not stay behind (it would not
     # be served, its hash being another model's, but it would mislead whoever reads models/).
@@ -55,8 +69,6 @@ def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", forc
         fresh["tflite_int8"] = {**metadata["tflite_int8"], "file": target_int8.name,
                                 "keras_sha256": sha256_file(target)}
     target.with_suffix(".json").write_text(json.dumps(fresh, indent=2) + "\n")
-    data = Path(metadata["training"]["settings"]["data"])
-    write_evaluation(target, data, docs, metadata=False)
     return fresh
 
 
