@@ -1,7 +1,7 @@
 import json
 import re
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -367,3 +367,30 @@ def test_the_training_log_on_a_cpu_keeps_to_what_a_user_needs(tmp_path, tiny_csv
         assert noise not in log, noise
     lines = [line.split(" ", 2)[-1] for line in done.stdout.splitlines()]
     assert len(lines) == len(set(lines)) and any("PrivateTest" in line for line in lines)
+
+
+def test_a_teacher_s_probabilities_are_blended_into_the_targets(tiny_csv, random_model_path):
+    from emotion_app.model import load_model
+    from training.train import load_data
+
+    settings = replace(Settings(), data=str(tiny_csv), ferplus="none")
+    plain = load_data(settings)
+    taught = load_data(replace(settings, teacher=(str(random_model_path),), teacher_weight=0.25))
+    teacher = load_model(random_model_path).probabilities(plain.train.x)
+    np.testing.assert_allclose(taught.targets, 0.75 * plain.targets + 0.25 * teacher, atol=1e-6)
+    np.testing.assert_allclose(taught.targets.sum(axis=1), 1, atol=1e-5)
+
+
+def test_runs_begun_before_distillation_still_resume():
+    """recipe.json is compared whole on resumption: without a teacher, the settings are recorded as they
+    were before the teacher's fields existed (the lineages training across sessions resume)."""
+    before = {"data": Settings.data, "ferplus": Settings.ferplus, "ferplus_weight": 0.3, "batch_size": 128,
+              "warmup_epochs": 1, "weight_decay": 0.0001, "class_weight_power": 0.5, "dense_units": 256,
+              "seed": 7, "precision": "float32", "limit": 0}
+    assert replace(Settings(), seed=7).record() == before
+    assert replace(Settings(), teacher=("a.keras",)).record()["teacher"] == ["a.keras"]
+
+
+def test_a_missing_teacher_is_a_clear_error(tiny_csv, tmp_path, capsys):
+    assert main([*toy_args(tiny_csv, tmp_path / "run", "quick"), "--teacher", str(tmp_path / "none.keras")]) == 2
+    assert "no model file" in capsys.readouterr().err

@@ -234,6 +234,11 @@ def soft_targets(y: np.ndarray, ferplus: np.ndarray | None, ferplus_weight: floa
     return np.where(has_votes, blended, onehot)
 
 
+def distilled_targets(targets: np.ndarray, teacher: np.ndarray, weight: float) -> np.ndarray:
+    """Each face's target with ``weight`` of it given to the teachers' probabilities (distillation)."""
+    return ((1 - weight) * targets + weight * teacher).astype(np.float32)
+
+
 def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
     """Per-class weights ``(N / (K * n_c)) ** power``: power 0 is no reweighting, 1 full balancing."""
     counts = np.bincount(y, minlength=NUM_CLASSES).astype(np.float64)

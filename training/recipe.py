@@ -8,7 +8,7 @@ reasons behind each value are in docs/EXPERIMENTS.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from training.data import DEFAULT_DATA, DEFAULT_FERPLUS
 
@@ -28,6 +28,20 @@ class Settings:
     seed: int = 42
     precision: str = "float32"  # training/network.py PRECISIONS; the run's metadata records it and the CPU
     limit: int = 0  # only the first N faces of each split (smoke tests)
+    # Distillation (issue 47): trained models whose averaged probabilities are blended into the targets,
+    # with this weight; none, the targets are the labels and votes alone.
+    teacher: tuple[str, ...] = ()
+    teacher_weight: float = 0.5
+
+    def record(self) -> dict:
+        """The settings as a run's recipe.json keeps them; without a teacher, as they were before
+        distillation existed, so the runs begun then still resume."""
+        record = asdict(self)
+        if not self.teacher:
+            del record["teacher"], record["teacher_weight"]
+        else:
+            record["teacher"] = list(self.teacher)
+        return record
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from training.data import (
     DataError,
     class_weights,
     data_sha256,
+    distilled_targets,
     ferplus_distributions,
     load_faces_and_votes,
     load_ferplus_targets,
@@ -106,8 +107,21 @@ def load_data(settings: Settings) -> TrainingData:
     weights = class_weights(train.y, settings.class_weight_power)
     log.info("training on %d faces, choosing on %d PublicTest faces; class weights %s",
              len(train), len(val), ", ".join(f"{w:.2f}" for w in weights))
-    return TrainingData(train, val, soft_targets(train.y, ferplus, settings.ferplus_weight), weights,
-                        clean_sample(train.x, settings.seed))
+    targets = soft_targets(train.y, ferplus, settings.ferplus_weight)
+    if settings.teacher:
+        log.info("distilling: %.2f of each target is the average of %s", settings.teacher_weight,
+                 ", ".join(settings.teacher))
+        targets = distilled_targets(targets, teacher_probabilities(settings.teacher, train.x), settings.teacher_weight)
+    return TrainingData(train, val, targets, weights, clean_sample(train.x, settings.seed))
+
+
+def teacher_probabilities(teacher: tuple[str, ...], faces: np.ndarray) -> np.ndarray:
+    """The teachers' averaged probabilities for ``faces`` (the clean faces: each epoch's augmented copy
+    of a face keeps its clean face's target, as it keeps its label)."""
+    from emotion_app.model import EnsembleModel, load_model
+
+    model = EnsembleModel([load_model(path) for path in teacher])
+    return np.concatenate([model.probabilities(batch) for batch in np.array_split(faces, max(1, len(faces) // 1024))])
 
 
 def initial_model(stage: Stage, settings: Settings, init: Path | None):
@@ -272,7 +286,7 @@ def finish_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path |
     out = stage_dir / "model.keras"
     best.save(out)
     write_metadata(out, training={
-        "settings": asdict(settings), "stage": asdict(stage), "init_from": str(init) if init else None,
+        "settings": settings.record(), "stage": asdict(stage), "init_from": str(init) if init else None,
         "data_sha256": data_sha256(settings.data), "best_epoch": state["best_epoch"],
         "epochs_done": state["epochs_done"], "train_seconds": state["seconds"],
         "machines": state.get("machines", []),
@@ -333,7 +347,7 @@ def run_recipe(recipe: str, run_dir: Path, settings: Settings, init: Path | None
     run_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(run_dir)
     saved = run_dir / "recipe.json"
-    plan = {"recipe": recipe, "settings": asdict(settings), "init_from": str(init) if init else None}
+    plan = {"recipe": recipe, "settings": settings.record(), "init_from": str(init) if init else None}
     if saved.exists() and json.loads(saved.read_text()) != json.loads(json.dumps(plan)):
         raise SystemExit(f"{run_dir} holds a run of another recipe or settings; use another --run")
     saved.write_text(json.dumps(plan, indent=2))
@@ -373,14 +387,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N faces of each split (smoke tests)")
     parser.add_argument("--seed", type=int, default=Settings.seed,
                         help="seeds the widening, the data order and the augmentation: another seed trains a sibling")
+    parser.add_argument("--teacher", nargs="+", default=[], metavar="MODEL",
+                        help="distil: blend these trained models' averaged probabilities into the targets")
+    parser.add_argument("--teacher-weight", type=float, default=Settings.teacher_weight,
+                        help="the teachers' share of each target (default %(default)s)")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), default=Settings.precision,
                         help="bfloat16 trains about twice as fast on CPUs with AMX (see the run's log) and saves "
                              "the same float32 model")
     args = parser.parse_args(argv)
     settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit,
-                       seed=args.seed, precision=args.precision)
+                       seed=args.seed, precision=args.precision, teacher=tuple(args.teacher),
+                       teacher_weight=args.teacher_weight)
     if args.init_from is not None and not args.init_from.is_file():
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
+        return 2
+    missing = [path for path in args.teacher if not Path(path).is_file()]
+    if missing or not 0 < args.teacher_weight <= 1:
+        print(f"error: --teacher: no model file at {missing[0]}" if missing
+              else f"error: --teacher-weight must be in (0, 1], got {args.teacher_weight}", file=sys.stderr)
         return 2
     try:
         run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from, not args.no_finish)
