@@ -214,8 +214,8 @@ class EnsembleModel:
     keeps its own calibration), one batched call a member. What ``benchmarks/judge.py --model A B C``
     scores, and what the pages serve when the shipped model's metadata lists members (``load_model``).
 
-    ``metadata`` is the first member's, with the ensemble's own figures (``metrics``) where the
-    metadata records them: what the pages quote is then what the ensemble scores."""
+    ``metadata`` is the first member's, with the ensemble's own figures (``metrics``) where its
+    metadata describes these very members: what the pages quote is then what the ensemble scores."""
 
     def __init__(self, members: list[LoadedModel | EnsembleModel]) -> None:
         if not members:
@@ -223,7 +223,10 @@ class EnsembleModel:
         # an ensemble among the members adds its own members: every model weighs the same
         self.members = members = [one for member in members for one in getattr(member, "members", [member])]
         self.path, first = members[0].path, members[0].metadata
-        self.metadata = {**first, **first.get(ENSEMBLE, {})} if len(members) > 1 else first
+        ensemble = first.get(ENSEMBLE, {})
+        listed = [member["file"] for member in ensemble.get("members", [])]
+        described = listed and [member.path.name for member in members[1:]] == listed and "metrics" in ensemble
+        self.metadata = {**first, "metrics": ensemble["metrics"]} if described else first
         self.runtime = "+".join(dict.fromkeys(member.runtime for member in members))
 
     def probabilities(self, faces: np.ndarray) -> np.ndarray:
