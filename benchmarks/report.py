@@ -7,7 +7,7 @@
 Each benchmark run through ``--run`` saves its tables to benchmarks/results/NAME.json with the
 command, date, CPU and model (SHA-256) that made them; this script only lays them out, so every
 figure on the page comes from one of those files. Run benchmarks on an idle machine (pause a
-training run: ``scripts/long_run.sh stop``).
+training run: ``scripts/long_run.sh pause``, then ``continue``).
 """
 
 from __future__ import annotations
