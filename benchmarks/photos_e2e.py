@@ -10,8 +10,9 @@ Sets, all made from the JAFFE photos in ``../shared/data/photos_dev`` (research-
 are written under benchmarks/out/, which git ignores, never into the project):
 
 - ``dev``: the 213 photos as they are (256x256 gray, head and shoulders).
-- ``closeups``: each photo cropped to a square of 1.0-1.15x its face (the MTCNN box of the original,
-  made square) and resized to 60-350 px (log-uniform, seeded): profile pictures and cropped selfies.
+- ``closeups``: each photo cropped to a square of 1.0-1.15x its face (the largest box the package's
+  MTCNN finds in the original with its defaults, made square: fixed, whatever the app's detectors
+  become) and resized to 60-350 px (log-uniform, seeded): profile pictures and cropped selfies.
 - ``small``: each photo shrunk to 90-160 px and placed at a random spot of a 640x480 scene, half of
   them plain grey, half a scikit-image sample photo (clutter, as in detection.py).
 - ``tilted``: each photo turned by 10-25 degrees either way (a tilted head, what eye alignment is
