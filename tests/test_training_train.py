@@ -394,3 +394,10 @@ def test_runs_begun_before_distillation_still_resume():
 def test_a_missing_teacher_is_a_clear_error(tiny_csv, tmp_path, capsys):
     assert main([*toy_args(tiny_csv, tmp_path / "run", "quick"), "--teacher", str(tmp_path / "none.keras")]) == 2
     assert "no model file" in capsys.readouterr().err
+
+
+def test_a_damaged_teacher_is_a_clear_error(tiny_csv, tmp_path, capsys):
+    damaged = tmp_path / "teacher.keras"
+    damaged.write_bytes(b"not a model")
+    assert main([*toy_args(tiny_csv, tmp_path / "run", "quick"), "--teacher", str(damaged)]) == 2
+    assert "could not be loaded" in capsys.readouterr().err

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_app.model import load_metadata
+from emotion_app.model import ModelError, load_metadata
 from training.data import (
     DataError,
     class_weights,
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         run_recipe(args.recipe, args.run or REPO / "runs" / args.recipe, settings, args.init_from, not args.no_finish)
-    except DataError as error:
+    except (DataError, ModelError) as error:  # ModelError: a teacher that cannot be loaded
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
