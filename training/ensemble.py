@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from emotion_app.model import DEFAULT_MODEL, ENSEMBLE, load_metadata, sha256_file, twin_path
-from training.ship import REPO, ShipError, install
+from training.ship import REPO, ShipError, evaluate_served, install
 
 MAX_MEMBERS = 3  # the shipped model included: issue 47's cost bound (benchmarks/classifier.py)
 
@@ -41,8 +41,6 @@ def drop_members(target: Path) -> None:
 
 def serve_ensemble(models: list[Path], target: Path = DEFAULT_MODEL, docs: Path = REPO / "docs") -> dict:
     """Serve ``target`` with ``models`` (finished runs' ``model.keras``); returns the ensemble's metrics."""
-    from training.evaluate import write_evaluation
-
     if not 1 <= len(models) < MAX_MEMBERS:
         raise ShipError(f"an ensemble is the shipped model and 1 to {MAX_MEMBERS - 1} others, not {len(models)}")
     names = [Path(model).resolve().parent.name for model in models]
@@ -62,8 +60,7 @@ def serve_ensemble(models: list[Path], target: Path = DEFAULT_MODEL, docs: Path 
     metadata = load_metadata(target)
     metadata[ENSEMBLE] = {"members": members}
     target.with_suffix(".json").write_text(json.dumps(metadata, indent=2) + "\n")
-    data = Path(metadata["training"]["settings"]["data"])
-    return write_evaluation(target, data, docs, title="Evaluation of the served ensemble")
+    return evaluate_served(target, docs, title="Evaluation of the served ensemble")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,11 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the members' models, or --alone")
     try:
         if args.alone:
-            from training.evaluate import write_evaluation
-
             drop_members(DEFAULT_MODEL)
-            data = Path(load_metadata(DEFAULT_MODEL)["training"]["settings"]["data"])
-            results = write_evaluation(DEFAULT_MODEL, data, REPO / "docs", metadata=False)
+            results = evaluate_served(DEFAULT_MODEL, REPO / "docs", metadata=False)
         else:
             results = serve_ensemble(args.models)
     except ShipError as error:

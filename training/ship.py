@@ -34,7 +34,6 @@ def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", forc
     """Copy ``run_dir``'s finished model over ``target``; returns its fresh metadata. It is served alone:
     an ensemble the old model was served in goes with it (``training/ensemble.py``)."""
     from training.ensemble import drop_members
-    from training.evaluate import write_evaluation
 
     model = run_dir / "model.keras"
     metadata = load_metadata(model)
@@ -46,9 +45,17 @@ def ship(run_dir: Path, target: Path = SHIPPED, docs: Path = REPO / "docs", forc
     if target.is_file():
         drop_members(target)
     fresh = install(model, target, shipped_from=run_dir)
-    data = Path(metadata["training"]["settings"]["data"])
-    write_evaluation(target, data, docs, metadata=False)
+    evaluate_served(target, docs, metadata=False)
     return fresh
+
+
+def evaluate_served(target: Path, docs: Path, **options) -> dict:
+    """docs/EVALUATION.md for what ``target`` serves (it, or the ensemble it leads), on the data it was
+    trained from; ``options`` go to ``training.evaluate.write_evaluation``."""
+    from training.evaluate import write_evaluation
+
+    data = Path(load_metadata(target)["training"]["settings"]["data"])
+    return write_evaluation(target, data, docs, **options)
 
 
 def install(model: Path, target: Path, shipped_from: Path | None = None) -> dict:
