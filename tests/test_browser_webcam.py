@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import fake_camera, open_page, require_chromium, screenshot_dir, streamlit_server
+from tests.browser import fake_camera, open_page, require_chromium, screenshot_dir, start_camera, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -30,19 +30,7 @@ def test_live_video_carries_the_overlay_and_the_message_appears(tmp_path, astron
         expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
         for control in ("Mirror view", "Show confidence on the video", "Face detection sensitivity"):
             expect(page.get_by_text(control)).to_be_visible()
-        # NOTE: on a loaded machine headless WebRTC negotiation has stalled (2 of about 8 full runs; a
-        # re-run passed in 10 s), so one fresh page is allowed before the live path counts as broken.
-        for attempt in range(2):
-            component = page.frame_locator('iframe[title*="webrtc"]').first
-            component.get_by_role("button", name="START").click(timeout=60_000)
-            try:
-                expect(page.get_by_text("Congratulations", exact=False).first).to_be_visible(timeout=60_000)
-                break
-            except AssertionError:
-                if attempt:
-                    raise
-                page.reload()
-                expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
+        component = start_camera(page, "Congratulations")
         expect(page.get_by_text("frames analysed a second", exact=False)).to_be_visible(timeout=30_000)
 
         video = component.locator("video").first
@@ -88,11 +76,12 @@ def test_the_room_s_mood_shows_with_several_faces_in_view(tmp_path, astronaut_bg
     camera_args = fake_camera(tmp_path / "two.y4m", camera)
     with (streamlit_server("webcam_detect_emotions.py") as url,
           open_page(url, "Emotion detector: live webcam", camera_args, viewport=(1920, 1080)) as page):
-        page.get_by_test_id("stSidebar").get_by_text("The room's mood").click()
-        page.get_by_text("Presentation view").click()
-        component = page.frame_locator('iframe[title*="webrtc"]').first
-        component.get_by_role("button", name="START").click(timeout=60_000)
-        expect(page.get_by_text("The room: 100% happy")).to_be_visible(timeout=90_000)
+        def room_in_presentation(page):
+            page.get_by_test_id("stSidebar").get_by_text("The room's mood").click()
+            page.get_by_text("Presentation view").click()
+            expect(page.get_by_test_id("stSidebar")).to_be_hidden()  # the toggle's rerun is done
+
+        start_camera(page, "The room: 100% happy", prepare=room_in_presentation, timeout=90_000)
         bar = page.locator(".room-mood.large .room-bar").first
         assert bar.bounding_box()["height"] >= 48  # read from the back of the room
         page.screenshot(path=str(screenshot_dir(tmp_path) / "webcam_room_mood.png"))
