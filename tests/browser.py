@@ -181,17 +181,19 @@ def start_camera(page, started: str, prepare=None, timeout: float = 60_000):
     allowed before the live path counts as broken."""
     from playwright.sync_api import expect
 
-    for attempt in range(2):
+    def press():
         if prepare is not None:
             prepare(page)
         component = page.frame_locator('iframe[title*="webrtc"]').first
         component.get_by_role("button", name="START").click(timeout=60_000)
-        try:
-            expect(page.get_by_text(started, exact=False).first).to_be_visible(timeout=timeout)
-            return component
-        except AssertionError:
-            if attempt:
-                raise
-            page.reload()
-            expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
-    raise AssertionError("unreachable")
+        return component
+
+    component = press()
+    try:
+        expect(page.get_by_text(started, exact=False).first).to_be_visible(timeout=timeout)
+    except AssertionError:
+        page.reload()
+        expect(page.get_by_text("Press START to begin", exact=False)).to_be_visible(timeout=30_000)
+        component = press()
+        expect(page.get_by_text(started, exact=False).first).to_be_visible(timeout=timeout)
+    return component
