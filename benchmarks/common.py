@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import math
 import os
 import subprocess
 import sys
@@ -207,13 +208,13 @@ def make_variants(dev: list, seed: int = 0) -> dict[str, list]:
 
 
 def reference_face(image: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The largest face the package's MTCNN (its defaults, on LiteRT) finds in the whole photo, as
-    ``(x, y, w, h)`` clipped to it: where a close-up is cut, fixed whatever the app's detectors become."""
+    """The largest face the package's MTCNN (its defaults and its pyramid, on LiteRT) finds in the whole photo,
+    as ``(x, y, w, h)`` clipped to it: where a close-up is cut, fixed whatever the app's detectors become."""
     from emotion_app.mtcnn_lite import MtcnnLite
 
     global _REFERENCE
     if _REFERENCE is None:
-        _REFERENCE = MtcnnLite()
+        _REFERENCE = MtcnnLite(source_ratio=math.inf)
     found = _REFERENCE.detect_faces(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     if not found:
         return None

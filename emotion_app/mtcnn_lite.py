@@ -3,8 +3,9 @@
 ``mtcnn`` 1.0 runs PNet, RNet and ONet through TensorFlow, which costs seconds and hundreds of MB to import.
 ``scripts/convert_mtcnn.py`` converts the networks, with the weights inside the wheel, to models/mtcnn/*.tflite;
 ``MtcnnLite.detect_faces(rgb)`` runs them and redoes, step for step, what ``mtcnn.MTCNN().detect_faces(rgb)``
-does around them with the package's defaults (mtcnn/stages/*.py, mtcnn/utils/*.py), so both return the same
-faces (tests/test_mtcnn_lite.py, benchmarks/mtcnn_parity.py):
+does around them with the package's defaults (mtcnn/stages/*.py, mtcnn/utils/*.py), but for shrinking the
+pyramid's small levels from a larger level (``pyramid_level``), so both return the same faces
+(tests/test_mtcnn_lite.py, benchmarks/mtcnn_parity.py):
 
 1. PNet scores every 12-px window of an image pyramid and regresses a box for each window it keeps;
 2. RNet rescores 24-px crops of those boxes (made square) and refines them;
@@ -51,6 +52,8 @@ NMS_COLUMNS = 512
 # user (the pool's copies): every level of a 1280x720 frame's pyramid (about 145,000) or of a webcam's (55,000),
 # about 10 MB of PNet's tensors.
 PLAN_PIXELS = 200_000
+# A pyramid level is shrunk from an earlier level at least this many times its size (``pyramid_level``).
+SOURCE_RATIO = 4
 MAX_BATCH = 256  # crops a call: a textured photo's thousands of proposals go in several
 
 
@@ -294,17 +297,33 @@ def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float,
     return boxes
 
 
-def propose(pnet: Network, image: np.ndarray, step: float = SCALE_FACTOR,
-            threshold: float = PNET_THRESHOLD) -> np.ndarray:
+def pyramid_level(image: np.ndarray, built: list[tuple[float, np.ndarray]], scale: float,
+                  source_ratio: float = SOURCE_RATIO) -> np.ndarray:
+    """The image area-shrunk by ``scale``: from the smallest level in ``built`` (``(scale, level)``, largest
+    first) that is at least ``source_ratio`` times as large, else from the image itself (always, with ``inf``).
+
+    NOTE: the package shrinks every level from the image. An area resize reads every pixel of its source, so
+    the small levels cost nearly as much as the large ones (a third of PNet's stage on a 1280x720 photo);
+    from a level four times as large they read a sixteenth of the pixels, and differ from the image's own
+    shrink by a fraction of a grey level on average (tests/test_mtcnn_lite.py): the same faces are found on
+    the photo sets and detection scenes (benchmarks/photos_e2e.py, detection.py, mtcnn_parity.py).
+    TensorFlow's AREA resize (the package's) and OpenCV's INTER_AREA average the same pixels with the same
+    weights when shrinking, up to TensorFlow's float32 rounding of the cell edges; the size is truncated, as
+    there."""
+    height, width = image.shape[:2]
+    source = next((level for larger, level in reversed(built) if larger >= source_ratio * scale), image)
+    return cv2.resize(source, (int(width * scale), int(height * scale)), interpolation=cv2.INTER_AREA)
+
+
+def propose(pnet: Network, image: np.ndarray, step: float = SCALE_FACTOR, threshold: float = PNET_THRESHOLD,
+            source_ratio: float = SOURCE_RATIO) -> np.ndarray:
     """Stage 1: PNet's square proposals, merged across the pyramid's levels (each ``step`` of the last), from
     the windows that score above ``threshold``."""
     height, width = image.shape[:2]
-    levels = []
+    levels, built = [], []
     for scale in pyramid_scales(width, height, step):
-        # NOTE: TensorFlow's AREA resize (the package's) and OpenCV's INTER_AREA average the same pixels with the
-        # same weights when shrinking, up to TensorFlow's float32 rounding of the cell edges, which can move a
-        # window that scores right at PNET_THRESHOLD to the other side; the level's size is truncated, as there.
-        level = cv2.resize(image, (int(width * scale), int(height * scale)), interpolation=cv2.INTER_AREA)
+        level = pyramid_level(image, built, scale, source_ratio)
+        built.append((scale, level))
         output = pnet(level[None])
         boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale, threshold)
         levels.append(boxes[nms(boxes, PNET_LEVEL_OVERLAP)])
@@ -360,14 +379,17 @@ def to_detections(boxes: np.ndarray, landmarks: np.ndarray, shape: tuple[int, ..
 
 
 class MtcnnLite:
-    """``detect_faces`` as ``mtcnn.MTCNN`` has it, on the networks converted into ``folder``.
+    """``detect_faces`` as ``mtcnn.MTCNN`` has it, on the networks converted into ``folder``; with
+    ``source_ratio=math.inf``, every pyramid level is shrunk from the image, as the package does (boxes within
+    2 px of its own, tests/test_mtcnn_lite.py), where the default shrinks the small levels from larger ones.
 
     NOTE: sessions call the detector from their own threads and an interpreter is not thread-safe, so each call
     borrows a set of the three networks no other thread is using (a few MB a set); the pool keeps them.
     """
 
-    def __init__(self, folder: Path = MTCNN_DIR, threads: int | None = None) -> None:
-        self.folder = Path(folder)
+    def __init__(self, folder: Path = MTCNN_DIR, threads: int | None = None,
+                 source_ratio: float = SOURCE_RATIO) -> None:
+        self.folder, self.source_ratio = Path(folder), source_ratio
         self._threads = threads or min(4, os.cpu_count() or 1)
         self._pool = Pool(self._load, self._load())  # fail at construction, not on the first photo
 
@@ -386,9 +408,13 @@ class MtcnnLite:
         the same keyword arguments (the pyramid's step, PNet's and ONet's thresholds)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an H x W x 3 RGB image, got shape {image.shape}")
-        normalized = (image.astype(np.float32) - MEAN) / SCALE
+        # in place: a fresh array for each step costs more than the arithmetic (page faults), and the
+        # values are the same, as SCALE is a power of two
+        normalized = image.astype(np.float32)
+        normalized -= MEAN
+        normalized *= 1 / SCALE
         with self._pool.borrow() as networks:
-            boxes = propose(networks.pnet, normalized, scale_factor, threshold_pnet)
+            boxes = propose(networks.pnet, normalized, scale_factor, threshold_pnet, self.source_ratio)
             if len(boxes):
                 boxes = rescore(networks.rnet, normalized, boxes)
             if not len(boxes):
