@@ -21,6 +21,8 @@ import importlib.util
 import json
 import os
 from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,7 +30,7 @@ import cv2
 import numpy as np
 
 from emotion_app.model import MODELS_DIR, sha256_file
-from emotion_app.pool import Pool
+from emotion_app.pool import Pool, usable_cores
 
 MTCNN_DIR = MODELS_DIR / "mtcnn"
 RECORD = "mtcnn.json"
@@ -48,11 +50,11 @@ MEAN, SCALE = 127.5, 128.0
 # Columns of the overlap matrix computed at once in ``nms``: bounds its memory for the thousands of boxes PNet
 # proposes on a large textured photo (the package builds the whole N x N matrix).
 NMS_COLUMNS = 512
-# Input pixels (batch x height x width) of the shapes each network keeps planned (``Network``), per concurrent
-# user (the pool's copies): every level of a 1280x720 frame's pyramid (about 145,000) or of a webcam's (55,000),
-# about 10 MB of PNet's tensors.
+# Input pixels (batch x height x width) of the shapes each network keeps planned (``Network``; the two PNets
+# of a set half each), per concurrent user (the pool's copies): every level of a 1280x720 frame's pyramid
+# (about 145,000) or of a webcam's (55,000), about 10 MB of PNet's tensors.
 PLAN_PIXELS = 200_000
-# A pyramid level is shrunk from an earlier level at least this many times its size (``pyramid_level``).
+# A pyramid level is shrunk from the first level when that is this many times its size (``pyramid_level``).
 SOURCE_RATIO = 4
 MAX_BATCH = 256  # crops a call: a textured photo's thousands of proposals go in several
 
@@ -69,8 +71,9 @@ class Network:
     keeps their shapes to a handful. An interpreter is not thread-safe, hence the pool in ``MtcnnLite``.
     """
 
-    def __init__(self, path: Path, threads: int, batched: bool = False) -> None:
+    def __init__(self, path: Path, threads: int, batched: bool = False, share: float = 1.0) -> None:
         self._content, self._threads, self._batched = Path(path).read_bytes(), threads, batched
+        self._share = share  # of PLAN_PIXELS: the two PNets of a set each plan half a pyramid
         self._plans: OrderedDict[tuple[int, ...], Plan] = OrderedDict()
         self._plan(self._smallest_input())  # fail at construction on a damaged file
 
@@ -95,7 +98,7 @@ class Network:
             interpreter.resize_tensor_input(source["index"], shape)
             interpreter.allocate_tensors()
             plan = Plan(interpreter, source["index"], outputs, int(np.prod(shape[:3])))
-            while self._plans and sum(p.pixels for p in self._plans.values()) + plan.pixels > PLAN_PIXELS:
+            while self._plans and sum(p.pixels for p in self._plans.values()) + plan.pixels > PLAN_PIXELS * self._share:
                 self._plans.popitem(last=False)
         self._plans[shape] = plan
         return plan
@@ -131,7 +134,7 @@ class Plan(NamedTuple):
 
 
 class Networks(NamedTuple):
-    pnet: Network
+    pnets: tuple[Network, ...]  # two on one thread each where there are 2 cores (``propose``), else one
     rnet: Network
     onet: Network
 
@@ -297,37 +300,66 @@ def window_boxes(regression: np.ndarray, scores: np.ndarray, scale: float,
     return boxes
 
 
-def pyramid_level(image: np.ndarray, built: list[tuple[float, np.ndarray]], scale: float,
+def pyramid_level(image: np.ndarray, scale: float, first: tuple[float, np.ndarray] | None = None,
                   source_ratio: float = SOURCE_RATIO) -> np.ndarray:
-    """The image area-shrunk by ``scale``: from the smallest level in ``built`` (``(scale, level)``, largest
-    first) that is at least ``source_ratio`` times as large, else from the image itself (always, with ``inf``).
+    """The image area-shrunk by ``scale``: from ``first`` (``(scale, level)``, the pyramid's first level) when
+    that is at least ``source_ratio`` times as large, else from the image itself (always, with ``inf``).
 
     NOTE: the package shrinks every level from the image. An area resize reads every pixel of its source, so
-    the small levels cost nearly as much as the large ones (a third of PNet's stage on a 1280x720 photo);
-    from a level four times as large they read a sixteenth of the pixels, and differ from the image's own
-    shrink by a fraction of a grey level on average (tests/test_mtcnn_lite.py): the same faces are found on
-    the photo sets and detection scenes (benchmarks/photos_e2e.py, detection.py, mtcnn_parity.py).
-    TensorFlow's AREA resize (the package's) and OpenCV's INTER_AREA average the same pixels with the same
-    weights when shrinking, up to TensorFlow's float32 rounding of the cell edges; the size is truncated, as
-    there."""
+    the small levels cost nearly as much as the large ones (a third of the resizes' time on a 1280x720
+    photo); from the first level they read a third of the pixels, and differ from the image's own shrink
+    by under a grey level on average (tests/test_mtcnn_lite.py): the same faces are found on the photo sets
+    and detection scenes (benchmarks/photos_e2e.py, detection.py, mtcnn_parity.py). TensorFlow's AREA
+    resize (the package's) and OpenCV's INTER_AREA average the same pixels with the same weights when
+    shrinking, up to TensorFlow's float32 rounding of the cell edges; the size is truncated, as there."""
     height, width = image.shape[:2]
-    source = next((level for larger, level in reversed(built) if larger >= source_ratio * scale), image)
+    source = first[1] if first is not None and first[0] >= source_ratio * scale else image
     return cv2.resize(source, (int(width * scale), int(height * scale)), interpolation=cv2.INTER_AREA)
 
 
-def propose(pnet: Network, image: np.ndarray, step: float = SCALE_FACTOR, threshold: float = PNET_THRESHOLD,
-            source_ratio: float = SOURCE_RATIO) -> np.ndarray:
+def level_windows(pnet: Network, level: np.ndarray, scale: float, threshold: float) -> np.ndarray:
+    """PNet's windows on one pyramid level, in the image's pixels, less those a better one overlaps."""
+    output = pnet(level[None])
+    boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale, threshold)
+    return boxes[nms(boxes, PNET_LEVEL_OVERLAP)]
+
+
+def propose(pnets: Sequence[Network], image: np.ndarray, step: float = SCALE_FACTOR,
+            threshold: float = PNET_THRESHOLD, source_ratio: float = SOURCE_RATIO,
+            helper: Executor | None = None) -> np.ndarray:
     """Stage 1: PNet's square proposals, merged across the pyramid's levels (each ``step`` of the last), from
-    the windows that score above ``threshold``."""
+    the windows that score above ``threshold``.
+
+    NOTE: with a ``helper`` and two PNets, the levels go in two halves of about the same pixels, one on the
+    helper's thread: the first level with the small ones shrunk from it, and the levels in between. PNet on
+    one thread each gets more from 2 cores than one PNet on two (LiteRT splits a level's small convolutions
+    badly: 1.24x for 2 threads on a 355x200 level), and the resizes overlap with PNet.
+    """
     height, width = image.shape[:2]
-    levels, built = [], []
-    for scale in pyramid_scales(width, height, step):
-        level = pyramid_level(image, built, scale, source_ratio)
-        built.append((scale, level))
-        output = pnet(level[None])
-        boxes = window_boxes(output["bbox_reg"][0], output["bbox_class"][0, :, :, 1], scale, threshold)
-        levels.append(boxes[nms(boxes, PNET_LEVEL_OVERLAP)])
-    boxes = np.concatenate(levels) if levels else np.empty((0, 5))
+    scales = pyramid_scales(width, height, step)
+    if not len(scales):
+        return np.empty((0, 5))
+
+    def first_and_small() -> dict[float, np.ndarray]:
+        first = (scales[0], pyramid_level(image, scales[0]))
+        found = {scales[0]: level_windows(pnets[0], first[1], scales[0], threshold)}
+        for scale in scales[1:]:
+            if first[0] >= source_ratio * scale:
+                found[scale] = level_windows(pnets[0], pyramid_level(image, scale, first, source_ratio), scale,
+                                             threshold)
+        return found
+
+    def in_between(pnet: Network) -> dict[float, np.ndarray]:
+        return {scale: level_windows(pnet, pyramid_level(image, scale), scale, threshold)
+                for scale in scales[1:] if scales[0] < source_ratio * scale}
+
+    if helper is not None and len(pnets) > 1:
+        others = helper.submit(in_between, pnets[1])
+        found = first_and_small()
+        found.update(others.result())
+    else:
+        found = {**first_and_small(), **in_between(pnets[0])}
+    boxes = np.concatenate([found[scale] for scale in scales])  # the package's order: ties sort alike
     return to_square(boxes[survivors(boxes, PNET_OVERLAP)])
 
 
@@ -384,18 +416,26 @@ class MtcnnLite:
     2 px of its own, tests/test_mtcnn_lite.py), where the default shrinks the small levels from larger ones.
 
     NOTE: sessions call the detector from their own threads and an interpreter is not thread-safe, so each call
-    borrows a set of the three networks no other thread is using (a few MB a set); the pool keeps them.
+    borrows a set of the networks no other thread is using (a few MB a set); the pool keeps them. With 2
+    cores or more, each call runs half its pyramid on a helper thread (``propose``).
     """
 
     def __init__(self, folder: Path = MTCNN_DIR, threads: int | None = None,
                  source_ratio: float = SOURCE_RATIO) -> None:
         self.folder, self.source_ratio = Path(folder), source_ratio
         self._threads = threads or min(4, os.cpu_count() or 1)
+        # threads are made as calls overlap, one a call at most
+        self._helper = ThreadPoolExecutor(16, thread_name_prefix="mtcnn-pyramid") if usable_cores() > 1 else None
         self._pool = Pool(self._load, self._load())  # fail at construction, not on the first photo
 
     def _load(self) -> Networks:
-        return Networks(*(Network(self.folder / f"{name}.tflite", self._threads, batched=name != "pnet")
-                          for name in WEIGHTS))
+        pnet = self.folder / "pnet.tflite"
+        if self._helper:
+            pnets = (Network(pnet, 1, share=0.5), Network(pnet, 1, share=0.5))
+        else:
+            pnets = (Network(pnet, self._threads),)
+        return Networks(pnets, *(Network(self.folder / f"{name}.tflite", self._threads, batched=True)
+                                 for name in ("rnet", "onet")))
 
     @property
     def copies(self) -> int:
@@ -414,7 +454,8 @@ class MtcnnLite:
         normalized -= MEAN
         normalized *= 1 / SCALE
         with self._pool.borrow() as networks:
-            boxes = propose(networks.pnet, normalized, scale_factor, threshold_pnet, self.source_ratio)
+            boxes = propose(networks.pnets, normalized, scale_factor, threshold_pnet, self.source_ratio,
+                            self._helper)
             if len(boxes):
                 boxes = rescore(networks.rnet, normalized, boxes)
             if not len(boxes):
