@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import psutil
-from common import astronaut_bgr, run_benchmark, table
+from common import astronaut_bgr, note, run_benchmark, table
 
 from emotion_app.texts import PAGE
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server, write_y4m
@@ -180,9 +180,11 @@ def main() -> int:
                  "mean", "longest gap (s)", "server CPU ms per analysed frame", "server cores busy",
                  "Chromium cores busy", "wall s"], rows,
                 f"Live webcam sessions with a 25 fps fake camera, {args.seconds:.0f} s each"))
+    # the errors are what a load test measures: kept with the tables, so a run that had some is
+    # published with them (a failed run is not one to retry until it passes)
     for error in errors[:10]:
-        print(f"- {error}")
-    return 1 if errors else 0
+        print(note(f"Error: {error}"))
+    return 0
 
 
 if __name__ == "__main__":
