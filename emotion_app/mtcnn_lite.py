@@ -29,6 +29,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from emotion_app.memory import keep_working_memory
 from emotion_app.model import MODELS_DIR, sha256_file
 from emotion_app.pool import Pool, usable_cores
 
@@ -423,6 +424,7 @@ class MtcnnLite:
     def __init__(self, folder: Path = MTCNN_DIR, threads: int | None = None,
                  source_ratio: float = SOURCE_RATIO) -> None:
         self.folder, self.source_ratio = Path(folder), source_ratio
+        keep_working_memory()  # process-wide; see its note
         self._threads = threads or min(4, os.cpu_count() or 1)
         # threads are made as calls overlap, one a call at most
         self._helper = ThreadPoolExecutor(16, thread_name_prefix="mtcnn-pyramid") if usable_cores() > 1 else None
