@@ -56,11 +56,14 @@ MALLOPT = _mallopt()
 def keep_working_memory() -> bool:
     """Let the allocator keep the few MB a detection frees for the next one; False where it cannot.
 
-    NOTE: glibc gives a freed block back to the system once its arena's free top passes a threshold
-    that it sizes from the blocks freed so far, so a 1280x720 photo's arrays of a few MB, made anew on
-    the detector's threads at each call, came back as fresh pages to fault in: 2.5 ms of a 25.6 ms photo
-    path (23.0 with these fixed thresholds, six processes each, alternating; 640x480 unchanged). What
-    the arenas keep stays bounded, and the server's trimmer (``start_trimming``) still returns it.
+    NOTE: glibc sizes both thresholds from the blocks freed so far. A 1280x720 photo's arrays of a few MB,
+    made anew on the detector's threads at each call, came back as fresh pages to fault in: 25.6 ms a
+    photo path in a loop, 23.0 with these fixed thresholds (six processes each, alternating; 640x480
+    unchanged; ``benchmarks/pipeline.py``'s alternating rounds showed no change). And once a 64-MP photo
+    had been freed, arrays up to 32 MB stayed in the arenas: with arrays over 8 MB mapped on their own,
+    the photo page's server under 4 sessions of such uploads peaked at 754 MB instead of 1348
+    (``benchmarks/load_photo.py --memory``). The server's trimmer (``start_trimming``) still returns what
+    the arenas keep.
     """
     if MALLOPT is None:
         return False

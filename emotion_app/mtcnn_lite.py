@@ -22,7 +22,7 @@ import json
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
@@ -356,7 +356,10 @@ def propose(pnets: Sequence[Network], image: np.ndarray, step: float = SCALE_FAC
 
     if helper is not None and len(pnets) > 1:
         others = helper.submit(in_between, pnets[1])
-        found = first_and_small()
+        try:
+            found = first_and_small()
+        finally:
+            wait([others])  # its PNet must be idle before the set goes back to the pool, even on an error
         found.update(others.result())
     else:
         found = {**first_and_small(), **in_between(pnets[0])}

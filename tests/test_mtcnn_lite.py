@@ -5,6 +5,7 @@ import math
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -160,6 +161,28 @@ def test_the_pyramid_s_two_halves_find_what_one_thread_finds(astronaut_bgr):
     alone = mtcnn_lite.propose(pnets[:1], image)
     assert len(together) > 10
     np.testing.assert_array_equal(together, alone)
+
+
+def test_an_error_in_one_half_of_the_pyramid_waits_for_the_other_before_the_networks_go_back(astronaut_bgr):
+    """The caller hands its set of networks back to the pool when ``propose`` leaves: the helper's PNet must
+    not be running then, or the next caller would share an interpreter with it."""
+    image = photos(astronaut_bgr)["collage"].astype(np.float32) / 128 - 1
+    events = []
+
+    def failing(images):
+        raise RuntimeError("PNet failed")
+
+    def slow(images):
+        time.sleep(0.05)
+        events.append("helper's PNet done")
+        return {"bbox_reg": np.zeros((1, 1, 1, 4), np.float32), "bbox_class": np.zeros((1, 1, 1, 2), np.float32)}
+
+    with ThreadPoolExecutor(1) as helper, pytest.raises(RuntimeError, match="PNet failed"):
+        try:
+            mtcnn_lite.propose([failing, slow], image, helper=helper)
+        finally:
+            events.append("propose left")
+    assert events[0] != "propose left" and events[-1] == "propose left"
 
 
 def test_crops_are_sampled_as_tensorflow_samples_them():
