@@ -21,36 +21,24 @@ _trimmer: threading.Thread | None = None
 _lock = threading.Lock()
 
 
-def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl, Windows)."""
+def _glibc(name: str, *argtypes):
+    """glibc's function ``name`` (returning an int), or None where the C library has none (macOS, musl,
+    Windows)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        function = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
         return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
+    function.argtypes, function.restype = list(argtypes), ctypes.c_int
+    return function
 
 
-MALLOC_TRIM = _malloc_trim()
+MALLOC_TRIM = _glibc("malloc_trim", ctypes.c_size_t)
 
 # mallopt's parameters (malloc.h): arrays up to MMAP_THRESHOLD come from the arenas, which keep up to
 # TRIM_THRESHOLD of free memory at their top between calls
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD, TRIM_THRESHOLD = 8 << 20, 32 << 20
-
-
-def _mallopt():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return None
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt
-
-
-MALLOPT = _mallopt()
+MALLOPT = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
 
 
 def keep_working_memory() -> bool:
