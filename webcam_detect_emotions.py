@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from emotion_app import ui
+from emotion_app import transport, ui
 from emotion_app.image_io import encode_png
 from emotion_app.labels import message_key
 from emotion_app.live import LiveAnalyzer, Timeline, camera_constraints, ice_servers, is_phone
@@ -28,6 +28,7 @@ CHART_SECONDS = 60
 # own build: see ui.emotion_chart).
 CHART_BIN_SECONDS = 0.25
 
+transport.patient_consent_checks()  # a loaded server's sessions must not stop by themselves
 language = ui.sidebar_language()
 st.set_page_config(page_title=ui.text(language, "tab_webcam"), page_icon="🎥", layout="wide")
 settings = ui.sidebar_sensitivity(language, WEBCAM.sensitivity)

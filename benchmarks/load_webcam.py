@@ -6,7 +6,8 @@ Starts `streamlit run webcam_detect_emotions.py` on a free loopback port, opens 
 headless Chromium whose fake camera plays the astronaut at 640x480 and 25 fps, presses START in
 each, and after ``--seconds`` presses STOP and reads each session's own timeline CSV: frames
 analysed per second over the run and the longest gap between two analysed frames (a stall). Errors
-are sessions whose video never started, an exception box, or no timeline. Chromium (decoding,
+are sessions whose video never started, whose stream stopped before STOP, an exception box, or no
+timeline. Chromium (decoding,
 encoding N videos) shares the server's 2 cores. Traffic stays on 127.0.0.1 and the run stops by
 itself.
 
@@ -114,9 +115,12 @@ async def session(browser, url: str, seconds: float, index: int, stats: dict) ->
         # NOTE: the page's analysed-rate caption is a moving average that stays put if the video
         # stalls, so the rate comes from the timeline the session itself recorded.
         step = "press STOP"
-        # NOTE: force: with 8 sessions' videos in one Chromium on the server's 2 cores, Playwright's
-        # wait for a still button timed out although the button was there and took the click
-        await component.get_by_role("button", name="STOP").click(timeout=60_000, force=True)
+        stop = component.get_by_role("button", name="STOP")
+        if not await stop.count():  # the component is back at START: the stream ended on its own
+            raise RuntimeError("the stream had stopped by itself before STOP was pressed")
+        # NOTE: force: the video under the button never stops moving, which Playwright's wait for a
+        # still element can mistake for an unstable button
+        await stop.click(timeout=60_000, force=True)
         step = "download the timeline"
         button = page.get_by_role("button", name="Download this session's timeline (CSV)")
         async with page.expect_download(timeout=60_000) as download:

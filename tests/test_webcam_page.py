@@ -22,6 +22,15 @@ def page(random_model_path, monkeypatch):
     st.cache_resource.clear()
 
 
+def test_the_page_makes_consent_checks_patient_before_any_session_connects(page, monkeypatch):
+    from aioice import ice
+
+    unwrapped = getattr(ice.StunProtocol.request, "__wrapped__", ice.StunProtocol.request)
+    monkeypatch.setattr(ice.StunProtocol, "request", unwrapped)
+    page.run()
+    assert getattr(ice.StunProtocol.request, "patient_consent", False)
+
+
 def test_invalid_ice_configuration_is_a_message(page, monkeypatch):
     monkeypatch.setenv("EMOTION_APP_ICE_SERVERS", "not json")
     page.run()
