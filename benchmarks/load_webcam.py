@@ -7,9 +7,8 @@ headless Chromium whose fake camera plays the astronaut at 640x480 and 25 fps, p
 each, and after ``--seconds`` presses STOP and reads each session's own timeline CSV: frames
 analysed per second over the run and the longest gap between two analysed frames (a stall). Errors
 are sessions whose video never started, whose stream stopped before STOP, an exception box, or no
-timeline. Chromium (decoding,
-encoding N videos) shares the server's 2 cores. Traffic stays on 127.0.0.1 and the run stops by
-itself.
+timeline. Chromium (decoding, encoding N videos) shares the server's 2 cores. Traffic stays on
+127.0.0.1 and the run stops by itself.
 
 Server CPU: while every session runs, the CPU time of the server process alone (apart from Chromium
 and Playwright, measured beside it), per frame analysed: capacity per core without the test browser
