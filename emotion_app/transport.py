@@ -7,9 +7,9 @@ browser that answers late is still there, but on a loaded server its answers are
 sessions and their Chromium on 2 cores (`benchmarks/load_webcam.py`), half the answers or more took over
 0.5 s (in two runs: median 0.49 and 0.84 s, 90th percentile 2.5 and 2.1 s, longest 4.0 and 3.3 s), and
 sessions stopped by themselves about 35 s after they connected, the page back to START ("Consent to send
-expired" in aioice's log). A phone on a busy
-Wi-Fi meets the same. Here each check is retransmitted on STUN's schedule (0.5 s, then 1 s), so an answer
-up to 3.5 s late still counts; a browser that is really gone is dropped after about 50 s instead of 30.
+expired" in aioice's log). A phone on a busy Wi-Fi meets the same. Here each check is retransmitted on
+STUN's schedule (0.5 s, then 1 s), so an answer up to 3.5 s late still counts; a browser that is really
+gone is dropped after about 50 s instead of 30.
 """
 
 from __future__ import annotations

@@ -72,4 +72,3 @@ def test_applied_twice_it_wraps_once(patient):
     once = ice.StunProtocol.request
     transport.patient_consent_checks()
     assert ice.StunProtocol.request is once
-
