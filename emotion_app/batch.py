@@ -174,6 +174,7 @@ def worker_painter():
 def analyze_file(path: str, options: Options, annotated: str | None = None) -> FileResult:
     """One file's rows, or an error row: never raises for a bad file (a bug is logged and named).
     ``annotated``: where its annotated copy goes, without the suffix its kind adds."""
+    from emotion_app.output import write_copy
     from emotion_app.photo import analyze_photo, face_rows
     from emotion_app.profiles import PHOTO
     from emotion_app.video import MAX_SECONDS, analyze_video, is_picture
@@ -199,9 +200,8 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
             picture, suffix = (photo.png() if annotated else b""), "_emotions.png"
         result.faces = len(result.rows)
         if annotated:
-            target = Path(annotated + suffix)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(picture)
+            refused = write_copy(Path(annotated + suffix), picture)
+            result.error = "; ".join(filter(None, (result.error, refused))) or None
     except ImageError as error:
         result.error = str(error)
     except FileNotFoundError:

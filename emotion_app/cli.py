@@ -309,7 +309,8 @@ def tls_options(cert: Path | None, key: Path | None, port: int) -> list[str]:
 
 EXIT_CODES = f"""exit status:
   0    every file analysed (or already in the output)
-  1    the run finished, but some files could not be analysed: their rows' 'error' column says why
+  1    the run finished, but some files could not be analysed, or their annotated copy not written (a
+       file of that name that emotion-app did not write is left as it was): the 'error' column says why
   2    nothing was analysed: a bad option, a path that does not exist, no photo or video found, or an
        output that is not this command's own (an existing file is only ever appended to when it was
        written by emotion-app with the same options: its record, OUT{RECORD_SUFFIX}, lies beside it)
@@ -331,7 +332,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--every", type=int, default=batch.Options.every, help="videos: analyse every Nth frame")
     run.add_argument("--detector", choices=DETECTORS, default=batch.Options.detector)
     run.add_argument("--sensitivity", choices=list(PHOTO.sensitivity), default=batch.Options.sensitivity)
-    run.add_argument("--annotate", type=Path, help="write annotated copies here (photos PNG, videos MP4)")
+    run.add_argument("--annotate", type=Path,
+                     help="write annotated copies here (photos PNG, videos MP4); a file already there is replaced "
+                     "only if emotion-app wrote it")
     run.add_argument("--workers", type=int, default=usable_cores(),
                      help="processes (or, with --dask local, Dask workers); default: this machine's cores")
     run.add_argument("--dask", help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786) or 'local'")

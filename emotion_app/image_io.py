@@ -9,6 +9,7 @@ import io
 import logging
 import struct
 import warnings
+import zlib
 
 import cv2
 import numpy as np
@@ -186,8 +187,28 @@ def shrink(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+# Every PNG and MP4 we make says so (PNG's standard "Software" text, MP4's comment): the command
+# line replaces an annotated copy only where it carries this, never a file someone else wrote.
+SOFTWARE = "emotion-app"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_HEADER_END = len(PNG_SIGNATURE) + 25  # the signature, then IHDR: 4 + 4 + 13 bytes + CRC
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+PNG_MARK = _png_chunk(b"tEXt", b"Software\0" + SOFTWARE.encode())
+
+
 def encode_png(image_bgr: np.ndarray) -> bytes:
     ok, buffer = cv2.imencode(".png", image_bgr)
     if not ok:
         raise ImageError("png")
-    return buffer.tobytes()
+    data = buffer.tobytes()
+    return data[:_PNG_HEADER_END] + PNG_MARK + data[_PNG_HEADER_END:]
+
+
+def png_is_ours(head: bytes) -> bool:
+    """Whether a PNG's first bytes carry the text ``encode_png`` writes right after its header."""
+    return head.startswith(PNG_SIGNATURE) and head[_PNG_HEADER_END:_PNG_HEADER_END + len(PNG_MARK)] == PNG_MARK

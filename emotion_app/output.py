@@ -228,3 +228,33 @@ class ResultsFile:
 def _unquote(cell: str) -> str:
     """A file name as the CSV holds it, back to the name (``spreadsheet_safe`` adds an apostrophe)."""
     return cell[1:] if cell.startswith("'") and spreadsheet_safe(cell[1:]) == cell else cell
+
+
+# --- annotated copies ------------------------------------------------------------------------------
+
+
+def write_copy(target: Path, data: bytes) -> str | None:
+    """Write an annotated copy at ``target``, unless a file there is not one this app made (a PNG or
+    MP4 without its sign, a folder, anything else): that is left as it was, and the reason returned."""
+    if target.exists() and not _copy_is_ours(target):
+        return f"its annotated copy was not written: {target} already exists and was not written by emotion-app"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return None
+
+
+def _copy_is_ours(path: Path) -> bool:
+    from emotion_app.image_io import SOFTWARE, png_is_ours
+
+    if not path.is_file():
+        return False
+    if path.suffix == ".png":
+        with open(path, "rb") as stream:
+            return png_is_ours(stream.read(128))
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return container.metadata.get("comment") == SOFTWARE
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError):
+        return False

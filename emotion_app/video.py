@@ -18,7 +18,7 @@ import numpy as np
 
 from emotion_app.exports import face_row, rows_csv
 from emotion_app.faces import DetectionSettings
-from emotion_app.image_io import MAX_PIXELS, MIN_SIDE, ImageError, shrink
+from emotion_app.image_io import MAX_PIXELS, MIN_SIDE, SOFTWARE, ImageError, shrink
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 from emotion_app.tracking import FaceNumbers
@@ -185,6 +185,7 @@ def analyze_video(
     decoded_pixels, time_s, converted = 0, 0.0, False
     out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
     with av.open(out_file, mode="w", format="mp4") as output:
+        output.metadata["comment"] = SOFTWARE  # the command line's sign that it wrote the copy
         encoder = None
         try:
             try:

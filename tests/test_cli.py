@@ -280,6 +280,30 @@ def test_annotated_copies_never_overwrite_each_other_and_are_not_analysed_again(
     assert len({row["file"] for row in read_rows(out2)}) == 4  # not the annotated copies
 
 
+def test_annotate_never_replaces_a_file_it_did_not_write(folder, tmp_path, capsys):
+    """A copy's name already taken by someone else's file: that file is left as it was, the file's
+    row says why, the others are annotated, and the run does not report plain success."""
+    ann = tmp_path / "ann"
+    theirs = {ann / "in/astronaut.jpg_emotions.png": (EXAMPLES / "collage.jpg").read_bytes(),
+              ann / "in/clips/walk.mp4_emotions.mp4": b"someone's own video"}
+    for path, data in theirs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (folder / "broken.jpg").unlink()
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(folder), "--out", str(out), "--annotate", str(ann)) == 1
+    assert all(path.read_bytes() == data for path, data in theirs.items())
+    errors = {Path(row["file"]).name: row["error"] for row in read_rows(out) if row["error"]}
+    assert set(errors) == {"astronaut.jpg", "walk.mp4"}
+    assert "astronaut.jpg_emotions.png already exists and was not written by emotion-app" in errors["astronaut.jpg"]
+    assert (ann / "in/collage.jpg_emotions.png").exists()
+    # its own copies it replaces: a run with --fresh writes them again, the foreign ones still refused
+    ours = (ann / "in/collage.jpg_emotions.png").stat().st_mtime_ns
+    assert run_cli(str(folder), "--out", str(out), "--annotate", str(ann), "--fresh") == 1
+    assert (ann / "in/collage.jpg_emotions.png").stat().st_mtime_ns != ours
+    assert all(path.read_bytes() == data for path, data in theirs.items())
+
+
 def test_resume_refuses_other_options_and_fresh_starts_again(tmp_path, capsys):
     out = tmp_path / "faces.csv"
     photo = str(EXAMPLES / "astronaut.jpg")

@@ -12,6 +12,7 @@ from emotion_app.image_io import (
     decode_image,
     decode_photo,
     encode_png,
+    png_is_ours,
     shrink,
 )
 
@@ -150,6 +151,17 @@ def test_shrink_never_enlarges():
 def test_png_roundtrip():
     image = np.random.default_rng(1).integers(0, 256, (30, 40, 3), dtype=np.uint8)
     assert (decode_image(encode_png(image)) == image).all()
+
+
+def test_our_pngs_say_so_in_the_standard_software_text():
+    import cv2
+
+    image = np.random.default_rng(1).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    ours = encode_png(image)
+    assert Image.open(io.BytesIO(ours)).info["Software"] == "emotion-app"
+    assert png_is_ours(ours[:128])
+    assert not png_is_ours(cv2.imencode(".png", image)[1].tobytes())
+    assert not png_is_ours(encode(RGB, "PNG", pnginfo=None)) and not png_is_ours(b"emotion-app")
 
 
 def test_tiff_is_accepted():

@@ -58,6 +58,7 @@ def test_a_clip_comes_back_annotated_as_h264_with_a_row_per_face(random_predicto
         stream = played.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
         assert sum(1 for _ in played.decode(stream)) == 20
+        assert played.metadata["comment"] == "emotion-app"  # how the command line knows its own copies
     header, first, *_ = result.csv().decode().splitlines()
     assert header.split(",") == list(FACE_FIELDS)
     row = dict(zip(FACE_FIELDS, first.split(","), strict=True))
