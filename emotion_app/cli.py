@@ -24,7 +24,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from emotion_app import batch
-from emotion_app.output import FORMATS, RECORD_SUFFIX, OutputError, ResultsFile
+from emotion_app.output import FORMATS, RECORD_SUFFIX, OutputError, ResultsFile, check_copies_folder
 from emotion_app.pool import usable_cores
 
 # A Dask scheduler's address: tcp:// or tls://, a host (or [IPv6]) and a port.
@@ -167,6 +167,11 @@ def analyze(args) -> int:
               f"{cores} workers (more would only share the same cores and multiply the memory)", file=sys.stderr)
         args.workers = cores
     annotate = Path(args.annotate).absolute() if args.annotate else None
+    if annotate is not None:
+        try:
+            check_copies_folder(annotate)
+        except OutputError as error:
+            raise CliError(str(error)) from None
     try:
         found = batch.find_media(args.paths, exclude=annotate)
     except FileNotFoundError as error:

@@ -238,9 +238,24 @@ def write_copy(target: Path, data: bytes) -> str | None:
     MP4 without its sign, a folder, anything else): that is left as it was, and the reason returned."""
     if target.exists() and not _copy_is_ours(target):
         return f"its annotated copy was not written: {target} already exists and was not written by emotion-app"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as error:  # a file where a folder goes, a full disk, no permission
+        return f"its annotated copy could not be written: {error.strerror or error} ({error.filename or target})"
     return None
+
+
+def check_copies_folder(folder: Path) -> None:
+    """Refuse, before anything is written, an annotate folder that names a file or lies under one."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise OutputError(f"--annotate {folder} is a file, not a folder: name a folder for the annotated "
+                                  f"copies" if path == folder else f"--annotate {folder} lies under {path}, a file")
+            if not os.access(path, os.W_OK | os.X_OK):
+                raise OutputError(f"cannot write annotated copies in {folder}: {path} is not writable")
+            return
 
 
 def _copy_is_ours(path: Path) -> bool:

@@ -304,6 +304,29 @@ def test_annotate_never_replaces_a_file_it_did_not_write(folder, tmp_path, capsy
     assert all(path.read_bytes() == data for path, data in theirs.items())
 
 
+def test_annotate_naming_a_file_is_a_clear_error_before_anything_is_written(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(out), "--annotate", str(taken)) == 2
+    assert f"--annotate {taken} is a file, not a folder" in capsys.readouterr().err
+    assert taken.read_text() == "mine" and not out.exists()
+    assert run_cli(str(EXAMPLES / "astronaut.jpg"), "--out", str(out), "--annotate", str(taken / "sub")) == 2
+
+
+def test_a_copy_that_cannot_be_written_is_named_in_its_row_not_an_internal_error(folder, tmp_path):
+    ann = tmp_path / "ann"
+    ann.mkdir()
+    (ann / "in").write_text("a file where the copies' folder would go")
+    (folder / "broken.jpg").unlink()
+    out = tmp_path / "faces.csv"
+    assert run_cli(str(folder), "--out", str(out), "--annotate", str(ann)) == 1
+    errors = {Path(row["file"]).name: row["error"] for row in read_rows(out) if row["error"]}
+    assert set(errors) == {"astronaut.jpg", "collage.jpg", "walk.mp4"}
+    assert all(error.startswith("its annotated copy could not be written: ") for error in errors.values())
+    assert (ann / "in").read_text().startswith("a file")
+
+
 def test_resume_refuses_other_options_and_fresh_starts_again(tmp_path, capsys):
     out = tmp_path / "faces.csv"
     photo = str(EXAMPLES / "astronaut.jpg")
