@@ -250,9 +250,10 @@ def check_copies_folder(folder: Path) -> None:
     """Refuse, before anything is written, an annotate folder that names a file or lies under one."""
     for path in (folder, *folder.parents):
         if path.exists():
+            if path == folder and not path.is_dir():
+                raise OutputError(f"--annotate {folder} is a file, not a folder: name a folder for the copies")
             if not path.is_dir():
-                raise OutputError(f"--annotate {folder} is a file, not a folder: name a folder for the annotated "
-                                  f"copies" if path == folder else f"--annotate {folder} lies under {path}, a file")
+                raise OutputError(f"--annotate {folder} lies under {path}, which is a file, not a folder")
             if not os.access(path, os.W_OK | os.X_OK):
                 raise OutputError(f"cannot write annotated copies in {folder}: {path} is not writable")
             return
