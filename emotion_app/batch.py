@@ -17,6 +17,7 @@ from pathlib import Path
 
 from emotion_app.exports import FACE_FIELDS, safe_file_name
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
+from emotion_app.output import COPY_SUFFIXES, is_our_copy, write_copy
 from emotion_app.profiles import PHOTO
 from emotion_app.video import VIDEO_TYPES
 
@@ -109,7 +110,9 @@ def _walk(folder: Path, excluded: Path | None, skipped: Counter) -> list[Path]:
             if name.startswith("."):
                 continue
             suffix = Path(name).suffix[1:].lower()
-            if suffix in MEDIA_TYPES:
+            if name.endswith(COPY_SUFFIXES) and is_our_copy(Path(root) / name):
+                skipped["copy"] += 1  # emojis over the faces: an earlier run's answer, not a photo
+            elif suffix in MEDIA_TYPES:
                 media.append(Path(root) / name)
             else:
                 skipped[f".{suffix}" if suffix else "no extension"] += 1
@@ -174,7 +177,6 @@ def worker_painter():
 def analyze_file(path: str, options: Options, annotated: str | None = None) -> FileResult:
     """One file's rows, or an error row: never raises for a bad file (a bug is logged and named).
     ``annotated``: where its annotated copy goes, without the suffix its kind adds."""
-    from emotion_app.output import write_copy
     from emotion_app.photo import analyze_photo, face_rows
     from emotion_app.profiles import PHOTO
     from emotion_app.video import MAX_SECONDS, analyze_video, is_picture

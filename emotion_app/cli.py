@@ -81,10 +81,17 @@ class Progress:
 
 
 def skipped_kinds(skipped: Counter) -> str:
-    """``skipped 2 .heic files, 1 .txt file, 3 hidden`` (hidden files and folders are never walked)."""
-    kinds = [f"{plural(count, kind + ' file') if kind != 'hidden' else f'{count} hidden'}"
-             for kind, count in sorted(skipped.items(), key=lambda item: (item[0] == "hidden", -item[1]))]
-    return "skipped " + ", ".join(kinds)
+    """``skipped 1 annotated copy of an earlier run, 2 .heic files, 1 .txt file, 3 hidden`` (hidden
+    files and folders are never walked)."""
+    def said(kind: str, count: int) -> str:
+        if kind == "hidden":
+            return f"{count} hidden"
+        if kind == "copy":
+            return f"{count} annotated {'copy' if count == 1 else 'copies'} of an earlier run"
+        return plural(count, kind + " file")
+
+    order = sorted(skipped.items(), key=lambda item: (item[0] != "copy", item[0] == "hidden", -item[1]))
+    return "skipped " + ", ".join(said(kind, count) for kind, count in order)
 
 
 # --- executors -------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def _unquote(cell: str) -> str:
 def write_copy(target: Path, data: bytes) -> str | None:
     """Write an annotated copy at ``target``, unless a file there is not one this app made (a PNG or
     MP4 without its sign, a folder, anything else): that is left as it was, and the reason returned."""
-    if target.exists() and not _copy_is_ours(target):
+    if target.exists() and not is_our_copy(target):
         return f"its annotated copy was not written: {target} already exists and was not written by emotion-app"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -259,12 +259,17 @@ def check_copies_folder(folder: Path) -> None:
             return
 
 
-def _copy_is_ours(path: Path) -> bool:
+# The names ``write_copy`` is given (batch.analyze_file): only these are opened to look for our sign.
+COPY_SUFFIXES = ("_emotions.png", "_emotions.mp4")
+
+
+def is_our_copy(path: Path) -> bool:
+    """Whether ``path`` is an annotated copy this app wrote (its PNG text or MP4 comment)."""
     from emotion_app.image_io import SOFTWARE, png_is_ours
 
     if not path.is_file():
         return False
-    if path.suffix == ".png":
+    if path.suffix.lower() == ".png":
         with open(path, "rb") as stream:
             return png_is_ours(stream.read(128))
     import av

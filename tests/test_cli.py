@@ -280,6 +280,23 @@ def test_annotated_copies_never_overwrite_each_other_and_are_not_analysed_again(
     assert len({row["file"] for row in read_rows(out2)}) == 4  # not the annotated copies
 
 
+def test_an_earlier_runs_annotated_copies_are_not_analysed_as_photos(folder, tmp_path, capsys):
+    """Copies carry emojis over the faces: a later run over the same tree, without --annotate or with
+    another folder, passes them over and says so; a copy named on its own is still analysed."""
+    (folder / "broken.jpg").unlink()
+    assert run_cli(str(folder), "--out", str(tmp_path / "first.csv"), "--annotate", str(folder / "ann")) == 0
+    lookalike = folder / "mine_emotions.png"  # the same kind of name, not our copy
+    shutil.copy(folder / "astronaut.jpg", lookalike)
+    capsys.readouterr()
+    out = tmp_path / "later.csv"
+    assert run_cli(str(folder), "--out", str(out)) == 0
+    assert {Path(row["file"]).name for row in read_rows(out)} == {"astronaut.jpg", "collage.jpg", "walk.mp4",
+                                                                   "mine_emotions.png"}
+    assert "skipped 3 annotated copies of an earlier run, 1 .txt file, 1 hidden" in capsys.readouterr().err
+    copy = folder / "ann/in/astronaut.jpg_emotions.png"
+    assert run_cli(str(copy), "--out", str(tmp_path / "named.csv")) == 0
+
+
 def test_annotate_never_replaces_a_file_it_did_not_write(folder, tmp_path, capsys):
     """A copy's name already taken by someone else's file: that file is left as it was, the file's
     row says why, the others are annotated, and the run does not report plain success."""
