@@ -270,12 +270,15 @@ def is_our_copy(path: Path) -> bool:
     if not path.is_file():
         return False
     if path.suffix.lower() == ".png":
-        with open(path, "rb") as stream:
-            return png_is_ours(stream.read(128))
+        try:
+            with path.open("rb") as stream:
+                return png_is_ours(stream.read(128))
+        except OSError:  # unreadable: not known to be ours; analysing it names the reason in its row
+            return False
     import av
 
     try:
         with av.open(str(path)) as container:
             return container.metadata.get("comment") == SOFTWARE
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError):
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
         return False

@@ -297,6 +297,23 @@ def test_an_earlier_runs_annotated_copies_are_not_analysed_as_photos(folder, tmp
     assert run_cli(str(copy), "--out", str(tmp_path / "named.csv")) == 0
 
 
+def test_a_copy_that_cannot_be_read_is_analysed_and_named_not_a_crash_of_the_walk(folder, tmp_path, monkeypatch):
+    from emotion_app.output import is_our_copy
+
+    unreadable = folder / "x.jpg_emotions.png"
+    shutil.copy(folder / "astronaut.jpg", unreadable)
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self.name == unreadable.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert not is_our_copy(unreadable)
+    assert unreadable in batch.find_media([folder]).files  # its row will say it cannot be read
+
+
 def test_annotate_never_replaces_a_file_it_did_not_write(folder, tmp_path, capsys):
     """A copy's name already taken by someone else's file: that file is left as it was, the file's
     row says why, the others are annotated, and the run does not report plain success."""
