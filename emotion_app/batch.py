@@ -17,14 +17,18 @@ from pathlib import Path
 
 from emotion_app.exports import FACE_FIELDS, safe_file_name
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
-from emotion_app.output import COPY_SUFFIXES, is_our_copy, write_copy
+from emotion_app.output import is_our_copy, write_copy
+from emotion_app.photo import ANNOTATED_SUFFIX as PHOTO_COPY
 from emotion_app.profiles import PHOTO
+from emotion_app.video import ANNOTATED_SUFFIX as VIDEO_COPY
 from emotion_app.video import VIDEO_TYPES
 
 # A row per face, a row for a file with no face (face empty) and a row for a file that could not be
 # analysed (error says why): the command line's output, the pages' columns plus the error.
 BATCH_FIELDS = (*FACE_FIELDS, "error")
 MEDIA_TYPES = (*ACCEPTED_TYPES, *VIDEO_TYPES)
+# How annotated copies end: only files named so are opened to look for the sign that we wrote them.
+COPY_SUFFIXES = (PHOTO_COPY, VIDEO_COPY)
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
             video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path,
                                   annotate=bool(annotated))
             result.rows = video.rows
-            picture, suffix = video.video, "_emotions.mp4"
+            picture, suffix = video.video, VIDEO_COPY
             if video.incomplete:
                 result.error = f"the video is damaged or incomplete: its first {video.seconds:.0f} s were analysed"
             elif video.cut:
@@ -199,7 +203,7 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
         else:
             photo = analyze_photo(data, predictor, painter, settings)
             result.rows = face_rows([(path, photo)])
-            picture, suffix = (photo.png() if annotated else b""), "_emotions.png"
+            picture, suffix = (photo.png() if annotated else b""), PHOTO_COPY
         result.faces = len(result.rows)
         if annotated:
             refused = write_copy(Path(annotated + suffix), picture)

@@ -259,10 +259,6 @@ def check_copies_folder(folder: Path) -> None:
             return
 
 
-# The names ``write_copy`` is given (batch.analyze_file): only these are opened to look for our sign.
-COPY_SUFFIXES = ("_emotions.png", "_emotions.mp4")
-
-
 def is_our_copy(path: Path) -> bool:
     """Whether ``path`` is an annotated copy this app wrote (its PNG text or MP4 comment)."""
     from emotion_app.image_io import SOFTWARE, png_is_ours

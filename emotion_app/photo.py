@@ -17,6 +17,8 @@ from emotion_app.image_io import ImageError, decode_photo, encode_png, shrink
 from emotion_app.overlay import Painter
 from emotion_app.predictor import EmotionPredictor, FacePrediction
 
+ANNOTATED_SUFFIX = "_emotions.png"  # added to the photo's name: its annotated copy's
+
 
 @dataclass(frozen=True)
 class PhotoResult:
@@ -37,7 +39,7 @@ class PhotoResult:
 
     def download(self) -> tuple[str, bytes]:
         """The annotated file's suffix and bytes (as ``VideoResult.download``)."""
-        return "_emotions.png", self.png()
+        return ANNOTATED_SUFFIX, self.png()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from emotion_app.predictor import EmotionPredictor, FacePrediction
 from emotion_app.tracking import FaceNumbers
 
 VIDEO_TYPES = ("mp4", "webm", "mov")
+ANNOTATED_SUFFIX = "_emotions.mp4"  # added to the video's name: its annotated copy's
 MAX_SECONDS = 120.0  # longer videos are refused: about 4 minutes of work at 2 cores
 VIDEO_SIDE = 1280  # frames are shrunk to this longer side before analysis and encoding
 # The work a file may cost is capped by frames, not by its length alone: a 120 fps clip has 4x the
@@ -56,7 +57,7 @@ class VideoResult:
 
     def download(self) -> tuple[str, bytes]:
         """The annotated file's suffix and bytes (as ``PhotoResult.download``)."""
-        return "_emotions.mp4", self.video
+        return ANNOTATED_SUFFIX, self.video
 
 
 @dataclass
