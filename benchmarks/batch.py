@@ -4,12 +4,12 @@ every core, and on a 2-worker Dask LocalCluster, against a loop over fer's ``det
     python benchmarks/batch.py [--photos 60] [--video-seconds 20] [--repeats 3]
 
 Photos: 1280x720 frames of 1 or 4 faces and a 1600-px close-up, JPEG (benchmarks/common.py).
-Video: a 640x480 MP4 at 25 fps with one face moving, analysed every 2nd frame (the default), with
-its annotated MP4 encoded as the page and the command line do. Each configuration warms up on the
+Video: a 640x480 MP4 at 25 fps with one face moving, analysed every 2nd frame (the default), without
+``--annotate`` (nothing drawn or encoded, as the command line does then). Each configuration warms up on the
 files once (worker start, model load), then the mean of ``--repeats`` timed passes is reported.
 Peak memory per worker is each worker process's high-water RSS. fer's loop runs in its own
 environment (benchmarks/README.md) on the same photos and on the same analysed video frames, already
-decoded (so its video figure leaves out decoding and encoding, which ours includes).
+decoded (so its video figure leaves out decoding, which ours includes).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from emotion_app.exports import FACE_FIELDS, safe_file_name
 from emotion_app.image_io import ACCEPTED_TYPES, ImageError
-from emotion_app.output import is_our_copy, write_copy
+from emotion_app.output import copy_failed, copy_refused, is_our_copy, write_copy, writing_copy
 from emotion_app.photo import ANNOTATED_SUFFIX as PHOTO_COPY
 from emotion_app.profiles import PHOTO
 from emotion_app.video import ANNOTATED_SUFFIX as VIDEO_COPY
@@ -182,32 +182,19 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
     """One file's rows, or an error row: never raises for a bad file (a bug is logged and named).
     ``annotated``: where its annotated copy goes, without the suffix its kind adds."""
     from emotion_app.photo import analyze_photo, face_rows
-    from emotion_app.profiles import PHOTO
-    from emotion_app.video import MAX_SECONDS, analyze_video, is_picture
+    from emotion_app.video import is_picture
 
     started, result = time.perf_counter(), FileResult(path)
     try:
-        data = Path(path).read_bytes()
-        predictor, painter = worker_predictor(options.detector), worker_painter()
-        settings = PHOTO.sensitivity[options.sensitivity]
-        if Path(path).suffix[1:].lower() in VIDEO_TYPES and not is_picture(data):
-            video = analyze_video(data, predictor, painter, every=options.every, settings=settings, name=path,
-                                  annotate=bool(annotated))
-            result.rows = video.rows
-            picture, suffix = video.video, VIDEO_COPY
-            if video.incomplete:
-                result.error = f"the video is damaged or incomplete: its first {video.seconds:.0f} s were analysed"
-            elif video.cut:
-                result.error = f"the video lasts more than {MAX_SECONDS:.0f} s: its first {MAX_SECONDS:.0f} s were " \
-                               "analysed"
+        if Path(path).suffix[1:].lower() in VIDEO_TYPES and not is_picture(path):
+            result.rows, result.error = analyze_video_file(path, options, annotated)
         else:
-            photo = analyze_photo(data, predictor, painter, settings)
+            photo = analyze_photo(Path(path).read_bytes(), worker_predictor(options.detector), worker_painter(),
+                                  PHOTO.sensitivity[options.sensitivity])
             result.rows = face_rows([(path, photo)])
-            picture, suffix = (photo.png() if annotated else b""), PHOTO_COPY
+            if annotated:
+                result.error = write_copy(Path(annotated + PHOTO_COPY), photo.png())
         result.faces = len(result.rows)
-        if annotated:
-            refused = write_copy(Path(annotated + suffix), picture)
-            result.error = "; ".join(filter(None, (result.error, refused))) or None
     except ImageError as error:
         result.error = str(error)
     except FileNotFoundError:
@@ -223,6 +210,38 @@ def analyze_file(path: str, options: Options, annotated: str | None = None) -> F
         result.rows.append({"file": path, "error": result.error})  # the file is done, with or without faces
     result.seconds = time.perf_counter() - started
     return result
+
+
+def analyze_video_file(path: str, options: Options, annotated: str | None) -> tuple[list[dict], str | None]:
+    """A video's rows, and what went wrong (``None``: nothing). Any length (the page's limits are the
+    page's): the file is read as it is decoded and its copy written as it is encoded. A copy that
+    cannot be written costs the rows too, so the next run tries the file again."""
+    import av
+
+    from emotion_app.video import analyze_video
+
+    target = Path(annotated + VIDEO_COPY) if annotated else None
+    refused = copy_refused(target) if target else None
+
+    def analyze(copy_to=None):
+        return analyze_video(Path(path), worker_predictor(options.detector), worker_painter(), every=options.every,
+                             settings=PHOTO.sensitivity[options.sensitivity], name=path,
+                             annotate=copy_to is not None, limits=False, copy_to=copy_to)
+
+    if target is None or refused:
+        video = analyze()
+    else:
+        try:
+            with writing_copy(target) as copy:
+                video = analyze(copy)
+        except (OSError, av.error.PyAVCallbackError) as error:
+            # the copy's file is the only one PyAV writes through Python (its callbacks); the source's
+            # errors are FFmpeg's own
+            if isinstance(error, av.error.FFmpegError) and not isinstance(error, av.error.PyAVCallbackError):
+                raise
+            return [], copy_failed(error, target)
+    damaged = f"the video is damaged or incomplete: its first {video.seconds:.0f} s were analysed"
+    return video.rows, "; ".join(filter(None, (damaged if video.incomplete else None, refused))) or None
 
 
 class InlineExecutor(Executor):

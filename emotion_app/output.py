@@ -14,8 +14,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from emotion_app.exports import rows_csv, spreadsheet_safe
 
@@ -233,16 +237,55 @@ def _unquote(cell: str) -> str:
 # --- annotated copies ------------------------------------------------------------------------------
 
 
-def write_copy(target: Path, data: bytes) -> str | None:
-    """Write an annotated copy at ``target``, unless a file there is not one this app made (a PNG or
-    MP4 without its sign, a folder, anything else): that is left as it was, and the reason returned."""
+def copy_refused(target: Path) -> str | None:
+    """Why no copy may be written at ``target``: a file there that this app did not make (a PNG or MP4
+    without its sign, a folder, anything else) is left as it was."""
     if target.exists() and not is_our_copy(target):
         return f"its annotated copy was not written: {target} already exists and was not written by emotion-app"
+    return None
+
+
+def copy_failed(error: OSError, target: Path) -> str:
+    """A copy that could not be written (a file where a folder goes, a full disk, no permission)."""
+    return f"its annotated copy could not be written: {error.strerror or error} ({error.filename or target})"
+
+
+def open_copy(target: Path) -> BinaryIO:
+    """A new hidden file beside ``target`` (its folders made as needed) to write the copy into."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # "x": never a file that exists; the copy gets the mode a plain write would give (umask applies)
+    return open(target.with_name(f".{target.name}.{secrets.token_hex(4)}.part"), "xb")
+
+
+@contextmanager
+def writing_copy(target: Path) -> Iterator[BinaryIO]:
+    """A file to write ``target``'s copy into as it is made: moved over ``target`` when the block ends,
+    removed if it raises, so no copy is ever left half-written under its name (a killed run leaves at
+    most a hidden ``.part`` file, which the folder walk passes over). Ask ``copy_refused`` first."""
+    stream = open_copy(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    except OSError as error:  # a file where a folder goes, a full disk, no permission
-        return f"its annotated copy could not be written: {error.strerror or error} ({error.filename or target})"
+        try:
+            yield stream
+        finally:
+            stream.close()
+        os.replace(stream.name, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(stream.name)
+        raise
+
+
+def write_copy(target: Path, data: bytes) -> str | None:
+    """Write a photo's annotated copy at ``target``, or return why it was not (``copy_refused``,
+    ``copy_failed``)."""
+    refused = copy_refused(target)
+    if refused:
+        return refused
+    try:
+        with writing_copy(target) as stream:
+            stream.write(data)
+    except OSError as error:
+        return copy_failed(error, target)
     return None
 
 

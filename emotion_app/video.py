@@ -2,16 +2,21 @@
 browsers play, plus a row per face and frame for the CSV. No Streamlit.
 
 Frames are decoded, annotated and encoded one at a time (PyAV), so memory holds one frame and the
-compressed output, whatever the video's length; nothing is written to disk.
+compressed output, whatever the video's length. The page's uploads are bytes and their output stays
+in memory (nothing is written to disk); the command line reads a file as it decodes it and writes
+its copy to a file as it encodes it, so a long recording never sits in memory whole.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -25,7 +30,7 @@ from emotion_app.tracking import FaceNumbers
 
 VIDEO_TYPES = ("mp4", "webm", "mov")
 ANNOTATED_SUFFIX = "_emotions.mp4"  # added to the video's name: its annotated copy's
-MAX_SECONDS = 120.0  # longer videos are refused: about 4 minutes of work at 2 cores
+MAX_SECONDS = 120.0  # the page refuses longer videos (about 4 minutes of work at 2 cores): see ``limits``
 VIDEO_SIDE = 1280  # frames are shrunk to this longer side before analysis and encoding
 # The work a file may cost is capped by frames, not by its length alone: a 120 fps clip has 4x the
 # frames of a 30 fps one. At most this many frames a second are analysed (the "every Nth frame"
@@ -38,6 +43,10 @@ MAX_DECODED_PIXELS = int(MAX_SECONDS * 30 * 1920 * 1080)
 # ffmpeg's demuxer flag for formats without timestamps (raw H.264, HEVC, MPEG-4 elementary streams):
 # their frame rate is a guess of 25 unless the stream's own headers give one.
 NO_TIMESTAMPS = 0x0080
+# A video to analyse: an upload's bytes, or a file on disk (read as it is decoded).
+Source = bytes | str | os.PathLike
+
+
 @dataclass
 class VideoResult:
     video: bytes  # H.264 MP4, yuv420p: plays in every browser
@@ -69,12 +78,12 @@ class OpenedVideo:
     timestamps: bool  # whether frames carry their own times (else frame index / rate)
 
 
-def is_picture(data: bytes) -> bool:
-    """Whether ``data`` is a picture Pillow can open, whatever its file name says."""
+def is_picture(source: Source) -> bool:
+    """Whether ``source`` is a picture Pillow can open, whatever its file name says."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)):
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source):
             return True
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return False
@@ -85,13 +94,23 @@ def _looks_like_a_container(data: bytes) -> bool:
     return data[4:8] == b"ftyp" or data[:4] == b"\x1a\x45\xdf\xa3"
 
 
-def open_video(data: bytes) -> OpenedVideo:
-    """The container, its first video stream, its length and frame rate; ``ImageError`` otherwise."""
+def _head(source: Source) -> bytes:
+    """The first bytes of ``source`` (a file that cannot be read raises its own ``OSError``)."""
+    if isinstance(source, bytes):
+        return source[:12]
+    with open(source, "rb") as stream:
+        return stream.read(12)
+
+
+def open_video(source: Source, limits: bool = True) -> OpenedVideo:
+    """The container, its first video stream, its length and frame rate; ``ImageError`` otherwise.
+    ``limits``: refuse what the page refuses (over ``MAX_SECONDS``, or ``MAX_DECODED_PIXELS`` to
+    decode); without them (the command line, on the user's own machine) any length is taken."""
     try:
-        container = av.open(io.BytesIO(data), mode="r")
+        container = av.open(io.BytesIO(source) if isinstance(source, bytes) else os.fspath(source), mode="r")
     except (av.error.FFmpegError, ValueError):
         # an MP4 cut before its index (which cameras write last) cannot be opened at all
-        raise ImageError("video_damaged" if _looks_like_a_container(data) else "not_video") from None
+        raise ImageError("video_damaged" if _looks_like_a_container(_head(source)) else "not_video") from None
     if not container.streams.video:
         container.close()
         raise ImageError("no_video_stream")
@@ -115,11 +134,11 @@ def open_video(data: bytes) -> OpenedVideo:
     seconds = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / 1e6
     if not timestamps:
         seconds = stream.frames / rate if stream.frames else 0.0
-    if seconds > MAX_SECONDS:
+    if limits and seconds > MAX_SECONDS:
         container.close()
         raise ImageError("video_too_long", limit=MAX_SECONDS)
     frames = stream.frames or seconds * rate
-    if frames * width * height > MAX_DECODED_PIXELS:
+    if limits and frames * width * height > MAX_DECODED_PIXELS:
         container.close()
         raise ImageError("video_too_heavy", frames=int(frames), w=width, h=height)
     return OpenedVideo(container, stream, seconds, rate, timestamps)
@@ -147,6 +166,17 @@ def _by_number(predictions: list[FacePrediction], numbers: list[int]) -> tuple[l
     return [p for _, p in pairs], [n for n, _ in pairs]
 
 
+class _Damaged(Exception):
+    """The source failed to decode (the copy's errors are never this)."""
+
+
+def _decoded(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    try:
+        yield from container.decode(stream)
+    except av.error.FFmpegError as error:
+        raise _Damaged from error
+
+
 def face_summary(rows: list[dict], seconds_per_row: float) -> list[tuple[int, float, str]]:
     """Each face number's seconds in view (``seconds_per_row`` each analysed frame stands for) and
     its most frequent emotion, in number order."""
@@ -159,7 +189,7 @@ def face_summary(rows: list[dict], seconds_per_row: float) -> list[tuple[int, fl
 
 
 def analyze_video(
-    data: bytes,
+    source: Source,
     predictor: EmotionPredictor,
     painter: Painter,
     every: int = 1,
@@ -168,6 +198,8 @@ def analyze_video(
     settings: DetectionSettings | None = None,
     name: str = "",
     annotate: bool = True,
+    limits: bool = True,
+    copy_to: BinaryIO | None = None,
 ) -> VideoResult:
     """Analyse every ``every``-th frame (or fewer: see ``sampling``; others reuse the last answer)
     with the detection ``settings``, annotate the frames kept, and encode the result;
@@ -175,8 +207,10 @@ def analyze_video(
     file says neither its length nor its frame count). Each person keeps one face number while in
     view (``tracking.FaceNumbers``); rows name the file ``name``. Without ``annotate`` (the command
     line without --annotate) nothing is drawn or encoded: only the analysed frames are converted,
-    and ``video`` stays empty."""
-    opened = open_video(data)
+    and ``video`` stays empty. ``limits``: the page's (``open_video``). ``copy_to``: a seekable file
+    the annotated MP4 is written to as it is encoded (``video`` then stays empty); an error writing
+    it (a full disk) is raised as it comes, never taken for damage in the source."""
+    opened = open_video(source, limits)
     stream, rate = opened.stream, opened.rate
     analysed_every, shown_every = sampling(rate, every)
     total = int(stream.frames or opened.seconds * rate)
@@ -184,23 +218,24 @@ def analyze_video(
     predictions: list[FacePrediction] = []
     numbers, faces = FaceNumbers(), []
     decoded_pixels, time_s, converted = 0, 0.0, False
-    out_file = io.BytesIO()  # in memory: uploads and results never touch the disk
-    with av.open(out_file, mode="w", format="mp4") as output:
+    out_file = io.BytesIO() if copy_to is None else copy_to  # uploads and their results never touch the disk
+    output = av.open(out_file, mode="w", format="mp4")
+    try:
         output.metadata["comment"] = SOFTWARE  # the command line's sign that it wrote the copy
         encoder = None
         try:
             try:
-                for frame in opened.container.decode(stream):
+                for frame in _decoded(opened.container, stream):
                     index = result.frames
                     time_s = float(frame.time) if opened.timestamps and frame.time is not None else index / rate
-                    if time_s > MAX_SECONDS:  # a file that did not say how long it is (a browser's recording)
+                    if limits and time_s > MAX_SECONDS:  # a file that did not say how long (a browser's recording)
                         result.cut = True  # what came before is kept
                         break
                     if min(frame.width, frame.height) < MIN_SIDE:  # a file that did not say its size
                         raise ImageError("video_too_small", w=frame.width, h=frame.height, side=MIN_SIDE)
                     result.seconds = time_s
                     decoded_pixels += frame.width * frame.height
-                    if decoded_pixels > MAX_DECODED_PIXELS:
+                    if limits and decoded_pixels > MAX_DECODED_PIXELS:
                         raise ImageError("video_too_heavy", frames=index, w=frame.width, h=frame.height)
                     result.frames += 1
                     if progress is not None:
@@ -230,7 +265,7 @@ def analyze_video(
                     annotated = np.ascontiguousarray(annotated[: encoder.height, : encoder.width])
                     for packet in encoder.encode(av.VideoFrame.from_ndarray(annotated, format="bgr24")):
                         output.mux(packet)
-            except av.error.FFmpegError:
+            except _Damaged:
                 if not converted:
                     raise ImageError("video_damaged") from None
                 result.incomplete = True  # what decoded before the damage is kept
@@ -245,5 +280,10 @@ def analyze_video(
                 output.mux(packet)
         finally:
             opened.container.close()
-    result.video = out_file.getvalue() if annotate else b""
+    except BaseException:
+        with suppress(av.error.FFmpegError, OSError):  # the first error is the one to tell (a full disk
+            output.close()  # that failed a frame's write fails the trailer's too)
+        raise
+    output.close()
+    result.video = out_file.getvalue() if annotate and copy_to is None else b""
     return result

@@ -495,3 +495,75 @@ def test_progress_speaks_plainly_and_waits_for_a_few_files_before_an_eta():
         progress.update(batch.FileResult("b.jpg", faces=0))
     assert stream.getvalue().rstrip().split("ETA ")[-1].endswith(" s")
     assert progress.summary(1, 0, {}).startswith("4 files analysed, 1 face, 0 errors")
+
+
+# --- recordings: a batch tool takes videos of any length ---------------------------------------------
+
+
+def test_a_recording_longer_than_the_pages_limit_is_analysed_to_its_end(tmp_path, astronaut_bgr, monkeypatch):
+    """The page caps a video at 2 minutes to share its server; on the command line the user chose the
+    files and the machine: a class recording was refused whole ("lasts more than 120 s, the limit").
+    It is read from its file as it is decoded, never into memory whole."""
+    import av
+    import cv2
+
+    from emotion_app import video
+    from tests.test_video import make_mp4
+
+    frame = np.full((240, 320, 3), 200, np.uint8)
+    frame[:, 32:288] = cv2.resize(astronaut_bgr, (256, 256))[8:248]
+    seconds = int(video.MAX_SECONDS) + 10
+    recording = tmp_path / "in" / "lesson.mp4"
+    recording.parent.mkdir()
+    recording.write_bytes(make_mp4([frame] * seconds, rate=1))
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole") if self.suffix == ".mp4"
+                        else real_read(self))
+    out, ann = tmp_path / "faces.csv", tmp_path / "ann"
+    assert run_cli(str(recording), "--out", str(out), "--annotate", str(ann)) == 0
+    rows = read_rows(out)
+    assert not any(row["error"] for row in rows)
+    assert [float(row["time_s"]) for row in rows] == [float(t) for t in range(0, seconds, 2)]  # every 2nd frame
+    copy = ann / "lesson.mp4_emotions.mp4"
+    with av.open(str(copy)) as played:
+        assert sum(1 for _ in played.decode(video=0)) == seconds
+    assert sorted(p.name for p in ann.iterdir()) == [copy.name]  # nothing half-written left beside it
+
+
+def test_a_video_that_fails_leaves_no_annotated_copy_nor_a_half_written_one(tmp_path):
+    bad = tmp_path / "in" / "clip.mp4"
+    bad.parent.mkdir()
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(500))  # an MP4 header, then nothing
+    out, ann = tmp_path / "faces.csv", tmp_path / "ann"
+    assert run_cli(str(bad), "--out", str(out), "--annotate", str(ann)) == 1
+    assert read_rows(out)[0]["error"].startswith("the video data is damaged or incomplete")
+    assert not ann.exists() or not any(ann.rglob("*"))
+
+
+def test_a_copy_that_fills_the_disk_is_an_error_row_and_leaves_nothing_half_written(folder, tmp_path, monkeypatch):
+    """Writing the video's copy fails midway (a full disk): the row says so, the run exits 1, the file is
+    tried again on the next run, and no partial copy is left under the copy's name or beside it."""
+    from emotion_app import output
+
+    class Full:
+        """The copy's file, on a disk that fills after its first bytes."""
+
+        def __init__(self, stream):
+            self.stream, self.name = stream, stream.name
+
+        def write(self, data):
+            if self.stream.tell() + len(data) > 1000:
+                raise OSError(28, "No space left on device")
+            return self.stream.write(data)
+
+        def __getattr__(self, name):  # seek, tell, read, close: the real file's
+            return getattr(self.stream, name)
+
+    real = output.open_copy
+    monkeypatch.setattr(output, "open_copy", lambda target: Full(real(target)))
+    (folder / "broken.jpg").unlink()
+    out, ann = tmp_path / "faces.csv", tmp_path / "ann"
+    assert run_cli(str(folder / "clips"), "--out", str(out), "--annotate", str(ann)) == 1
+    (row,) = read_rows(out)
+    assert row["error"].startswith("its annotated copy could not be written: No space left on device")
+    assert not any(path.is_file() for path in ann.rglob("*"))

@@ -139,6 +139,34 @@ def test_a_video_that_does_not_say_its_length_is_cut_at_the_limit_and_keeps_what
         assert sum(1 for _ in played.decode(video=0)) == 11  # 0.0 s to 1.0 s
 
 
+def test_without_the_pages_limits_a_file_of_any_length_is_read_from_disk_and_its_copy_written_to_a_file(
+        random_predictor, monkeypatch, tmp_path):
+    """The command line's way: the source a path, the copy a file written as it is encoded."""
+    monkeypatch.setattr(video, "MAX_SECONDS", 1.0)
+    monkeypatch.setattr(video, "MAX_DECODED_PIXELS", 10 * 32 * 32)
+    source = tmp_path / "long.mp4"
+    source.write_bytes(make_mp4([np.zeros((32, 32, 3), np.uint8)] * 30))  # 3 s at 10 fps
+    with pytest.raises(ImageError, match="more than 1 s"):
+        analyze_video(source, random_predictor, Painter())
+    with open(tmp_path / "copy.mp4", "wb") as copy:
+        result = analyze_video(source, random_predictor, Painter(), limits=False, copy_to=copy)
+    assert result.frames == 30 and not result.cut and not result.incomplete and result.video == b""
+    with av.open(str(tmp_path / "copy.mp4")) as played:
+        assert sum(1 for _ in played.decode(video=0)) == 30 and played.metadata["comment"] == video.SOFTWARE
+
+
+def test_an_error_writing_the_copy_is_raised_never_taken_for_a_damaged_source(random_predictor, tmp_path):
+    class Full(io.BytesIO):
+        def write(self, data):
+            if self.tell() + len(data) > 2000:
+                raise OSError(28, "No space left on device")
+            return super().write(data)
+
+    frames = [np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8) for _ in range(20)]
+    with pytest.raises(OSError, match="No space left"):
+        analyze_video(make_mp4(frames), random_predictor, Painter(), copy_to=Full())
+
+
 @pytest.mark.parametrize("side, format", [(1, "mp4"), (8, "webm")])
 def test_a_video_too_small_to_hold_a_face_says_so(random_predictor, side, format):
     """A 1x1 px video got "Something went wrong on our side"."""
