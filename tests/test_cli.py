@@ -567,3 +567,7 @@ def test_a_copy_that_fills_the_disk_is_an_error_row_and_leaves_nothing_half_writ
     (row,) = read_rows(out)
     assert row["error"].startswith("its annotated copy could not be written: No space left on device")
     assert not any(path.is_file() for path in ann.rglob("*"))
+    monkeypatch.undo()  # room on the disk again: the same command tries the video again
+    assert run_cli(str(folder / "clips"), "--out", str(out), "--annotate", str(ann)) == 0
+    assert [row["error"] for row in read_rows(out)] == ["", "", ""]
+    assert [path.name for path in ann.rglob("*.*")] == ["walk.mp4_emotions.mp4"]
