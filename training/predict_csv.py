@@ -11,10 +11,7 @@ never the input, nor any other file of the user's.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import sys
-from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -52,14 +49,12 @@ def check_output(out_path: Path, csv_path: Path) -> None:
 
 def write_predictions(frame: pd.DataFrame, out_path: Path) -> None:
     """The CSV written beside ``out_path`` and moved over it whole (a crash leaves the old one or the new)."""
-    part = out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
+    from emotion_app.output import writing_copy
+
     try:
-        with open(part, "x", newline="") as stream:  # "x": never an existing file; the umask's mode
-            frame.to_csv(stream, index=False)
-        os.replace(part, out_path)
+        with writing_copy(out_path) as stream:
+            stream.write(frame.to_csv(index=False).encode())
     except OSError as error:
-        with suppress(OSError):
-            part.unlink()
         raise OutputError(f"cannot write {out_path}: {error.strerror or error}") from None
 
 
