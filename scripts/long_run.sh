@@ -11,14 +11,16 @@
 # stage from a trained model: `RECIPE=last-stage-photometric SEED=8 INIT_FROM=CYCLE6.keras` trains a
 # sibling of the shipped model's last stage (about an hour on 2 cores), another ensemble member.
 # TEACHER="A.keras B.keras" distils: the targets blend in those models' averaged probabilities
-# (`training.train --teacher`), in a run directory of its own (suffix -distilled).
+# (`training.train --teacher`), in a run directory of its own (suffix -distilled); TEACHER_VIEW=copy has
+# the teachers read each batch's augmented copy, as the student does (suffix -distilled-copy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${RECIPE:-shipped}"
 SEED="${SEED:-42}"
 if grep -qw amx_bf16 /proc/cpuinfo 2>/dev/null; then DEFAULT_PRECISION=bfloat16; else DEFAULT_PRECISION=float32; fi
 PRECISION="${PRECISION:-$DEFAULT_PRECISION}"
-SUFFIX=""; [[ -n "${TEACHER:-}" ]] && SUFFIX="-distilled"
+TEACHER_VIEW="${TEACHER_VIEW:-clean}"
+SUFFIX=""; [[ -n "${TEACHER:-}" ]] && SUFFIX="-distilled" && [[ "$TEACHER_VIEW" != clean ]] && SUFFIX+="-$TEACHER_VIEW"
 RUN="${RUN:-$HOME/emotion-runs/$RECIPE-seed$SEED-$PRECISION$SUFFIX}"
 MATCH="training.train --recipe $RECIPE --seed $SEED --precision"  # exact: one recipe's name begins another's
 if [[ "${1:-}" == "stop" ]]; then
@@ -37,7 +39,7 @@ fi
 mkdir -p "$RUN"
 INIT=(); [[ -n "${INIT_FROM:-}" ]] && INIT=(--init-from "$INIT_FROM")
 # shellcheck disable=SC2206  # TEACHER is a space-separated list of paths
-[[ -n "${TEACHER:-}" ]] && INIT+=(--teacher ${TEACHER})
+[[ -n "${TEACHER:-}" ]] && INIT+=(--teacher ${TEACHER} --teacher-view "$TEACHER_VIEW")
 nohup nice -n 10 python -m training.train --recipe "$RECIPE" --seed "$SEED" --precision "$PRECISION" --run "$RUN" \
   "${INIT[@]}" >>"$RUN/nohup.log" 2>&1 &
 echo "running in the background (pid $!): tail -f $RUN/train.log"

@@ -381,6 +381,51 @@ def test_a_teacher_s_probabilities_are_blended_into_the_targets(tiny_csv, random
     np.testing.assert_allclose(taught.targets.sum(axis=1), 1, atol=1e-5)
 
 
+def test_teachers_on_the_copies_read_the_student_s_copy_in_inference_mode_and_never_learn(random_model_path):
+    """Distilling on the copies (issue 47): the teachers' half of the trainer's outputs is their served
+    answer on the very copy the student reads (no dropout, their own batch-norm statistics, even while
+    training), and a training step moves the student alone."""
+    import keras
+
+    from emotion_app.model import load_model
+    from training.network import build_model
+    from training.train import distilling_loss, distilling_trainer, student_accuracy, teacher_network
+
+    faces = np.random.default_rng(0).uniform(0, 255, (16, 48, 48, 1)).astype("float32")
+    targets = np.eye(7, dtype="float32")[np.arange(16) % 7]
+    student, teachers = build_model((4, 4, 4)), teacher_network((str(random_model_path),))
+    trainer = distilling_trainer(student, keras.layers.Identity(), teachers)
+    served = load_model(random_model_path, runtime="tensorflow").probabilities(faces)
+    np.testing.assert_allclose(np.asarray(trainer(faces, training=True))[:, 7:], served, atol=1e-5)
+
+    teacher_weights, student_weights = teachers.get_weights(), student.get_weights()
+    trainer.compile(optimizer=keras.optimizers.SGD(0.1), loss=distilling_loss(0.5),
+                    metrics=[keras.metrics.MeanMetricWrapper(student_accuracy, name="accuracy")])
+    logs = trainer.fit(faces, targets, batch_size=8, epochs=1, verbose=0).history
+    assert 0 <= logs["accuracy"][0] <= 1
+    assert all(np.array_equal(a, b) for a, b in zip(teacher_weights, teachers.get_weights(), strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(student_weights, student.get_weights(), strict=True))
+
+
+@pytest.mark.slow
+def test_a_student_taught_on_the_copies_trains_every_stage(tiny_csv, tmp_path, toy_recipe, random_model_path):
+    run_dir = tmp_path / "run"
+    assert main([*toy_args(tiny_csv, run_dir), "--teacher", str(random_model_path), "--teacher-view", "copy"]) == 0
+    assert (run_dir / "model.keras").is_file() and "toy2 epoch 1/1" in (run_dir / "train.log").read_text()
+    assert "on the augmented copy the student reads" in (run_dir / "train.log").read_text()
+    assert json.loads((run_dir / "recipe.json").read_text())["settings"]["teacher_view"] == "copy"
+
+
+def test_the_distilling_loss_is_cross_entropy_against_the_blended_target():
+    from training.train import distilling_loss
+
+    student = np.array([[0.7, 0.1, 0.05, 0.05, 0.04, 0.03, 0.03]], dtype="float32")
+    teachers = np.array([[0.2, 0.5, 0.1, 0.1, 0.04, 0.03, 0.03]], dtype="float32")
+    target = np.eye(7, dtype="float32")[[0]]
+    loss = float(np.asarray(distilling_loss(0.25)(target, np.concatenate([student, teachers], axis=1)))[0])
+    assert loss == pytest.approx(-np.sum((0.75 * target + 0.25 * teachers) * np.log(student)), rel=1e-5)
+
+
 def test_runs_begun_before_distillation_still_resume():
     """recipe.json is compared whole on resumption: without a teacher, the settings are recorded as they
     were before the teacher's fields existed (the lineages training across sessions resume)."""
@@ -389,6 +434,9 @@ def test_runs_begun_before_distillation_still_resume():
               "seed": 7, "precision": "float32", "limit": 0}
     assert replace(Settings(), seed=7).record() == before
     assert replace(Settings(), teacher=("a.keras",)).record()["teacher"] == ["a.keras"]
+    # ...and a student taught on clean faces, as before the teachers could read the copies
+    assert "teacher_view" not in replace(Settings(), teacher=("a.keras",)).record()
+    assert replace(Settings(), teacher=("a.keras",), teacher_view="copy").record()["teacher_view"] == "copy"
 
 
 def test_a_missing_teacher_is_a_clear_error(tiny_csv, tmp_path, capsys):

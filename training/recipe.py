@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 from training.data import DEFAULT_DATA, DEFAULT_FERPLUS
 
+TEACHER_VIEWS = ("clean", "copy")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -32,15 +34,21 @@ class Settings:
     # with this weight; none, the targets are the labels and votes alone.
     teacher: tuple[str, ...] = ()
     teacher_weight: float = 0.5
+    # What the teachers read (TEACHER_VIEWS): "clean", each clean face once, before training, its target kept
+    # for every augmented copy; "copy", the very copy the student reads, each batch. A face's copy can change
+    # its answer (docs/EXPERIMENTS.md, issue 47), so only "copy" teaches the student what the teachers see.
+    teacher_view: str = "clean"
 
     def record(self) -> dict:
         """The settings as a run's recipe.json keeps them; without a teacher, as they were before
         distillation existed, so the runs begun then still resume."""
         record = asdict(self)
         if not self.teacher:
-            del record["teacher"], record["teacher_weight"]
-        else:
-            record["teacher"] = list(self.teacher)
+            del record["teacher"], record["teacher_weight"], record["teacher_view"]
+            return record
+        record["teacher"] = list(self.teacher)
+        if self.teacher_view == "clean":  # as the students begun before the choice existed recorded it
+            del record["teacher_view"]
         return record
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion_app.labels import NUM_CLASSES
 from emotion_app.model import ModelError, load_metadata
 from training.data import (
     DataError,
@@ -42,7 +43,7 @@ from training.data import (
     soft_targets,
 )
 from training.network import PRECISIONS, build_augmentation, build_model, keras
-from training.recipe import RECIPES, Settings, Stage
+from training.recipe import RECIPES, TEACHER_VIEWS, Settings, Stage
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("training")
@@ -109,8 +110,10 @@ def load_data(settings: Settings) -> TrainingData:
              len(train), len(val), ", ".join(f"{w:.2f}" for w in weights))
     targets = soft_targets(train.y, ferplus, settings.ferplus_weight)
     if settings.teacher:
-        log.info("distilling: %.2f of each target is the average of %s", settings.teacher_weight,
-                 ", ".join(settings.teacher))
+        log.info("distilling: %.2f of each target is the average of %s, on the %s", settings.teacher_weight,
+                 ", ".join(settings.teacher),
+                 "clean face" if settings.teacher_view == "clean" else "augmented copy the student reads")
+    if settings.teacher and settings.teacher_view == "clean":
         targets = distilled_targets(targets, teacher_probabilities(settings.teacher, train.x), settings.teacher_weight)
     return TrainingData(train, val, targets, weights, clean_sample(train.x, settings.seed))
 
@@ -148,19 +151,69 @@ def initial_model(stage: Stage, settings: Settings, init: Path | None):
     return model
 
 
+class InferenceOnly(keras.layers.Layer):
+    """``model`` always in inference mode and never trained. NOTE: a ``training=False`` given when a
+    functional graph is built does not hold: Keras passes the outer flag down to every nested model."""
+
+    def __init__(self, model, **kwargs) -> None:
+        super().__init__(trainable=False, **kwargs)
+        self.model = model
+
+    def call(self, faces):
+        return self.model(faces, training=False)
+
+
+def teacher_network(teacher: tuple[str, ...]) -> InferenceOnly:
+    """The teachers as one frozen layer averaging their (calibrated) probabilities."""
+    from emotion_app.model import EnsembleModel, load_model
+
+    return InferenceOnly(EnsembleModel([load_model(path, runtime="tensorflow") for path in teacher]).keras_model,
+                         name="teachers")
+
+
+def distilling_trainer(model, augmentation, teachers):
+    """The student and the teachers on the same augmented copy: ``(N, 14)`` outputs, the student's
+    probabilities then the teachers' (read by ``distilling_loss``). The teachers run in inference mode
+    (no dropout, their own batch-norm statistics) and are never trained."""
+    face = keras.Input(shape=model.input_shape[1:])
+    copy = augmentation(face)
+    both = keras.layers.Concatenate(name="student_then_teachers")([model(copy), teachers(copy)])
+    return keras.Model(face, both, name="trainer")
+
+
+def distilling_loss(weight: float):
+    """Cross-entropy of the student against its target with ``weight`` of it given to the teachers'
+    probabilities on the same copy (``distilling_trainer``'s outputs)."""
+    def loss(y_true, y_pred):
+        student, teachers = y_pred[:, :NUM_CLASSES], keras.ops.stop_gradient(y_pred[:, NUM_CLASSES:])
+        return keras.losses.categorical_crossentropy((1 - weight) * y_true + weight * teachers, student)
+    return loss
+
+
+def student_accuracy(y_true, y_pred):
+    """Accuracy of the student's half of ``distilling_trainer``'s outputs."""
+    same = keras.ops.equal(keras.ops.argmax(y_true, -1), keras.ops.argmax(y_pred[:, :NUM_CLASSES], -1))
+    return keras.ops.cast(same, "float32")
+
+
 def compile_trainer(model, stage: Stage, settings: Settings, steps_per_epoch: int, seed: int):
-    """The model behind its augmentation (seeded with ``seed``), with AdamW on a warm-up + cosine schedule."""
-    trainer = keras.Sequential(
-        [keras.Input(shape=model.input_shape[1:]), build_augmentation(seed, stage.augment, stage.erase),
-         model], name="trainer",
-    )
+    """The model behind its augmentation (seeded with ``seed``), with AdamW on a warm-up + cosine schedule;
+    distilling on the copies, the teachers read the same copy (``distilling_trainer``)."""
+    augmentation = build_augmentation(seed, stage.augment, stage.erase)
+    loss, accuracy_metric = keras.losses.CategoricalCrossentropy(), "accuracy"
+    if settings.teacher and settings.teacher_view == "copy":
+        trainer = distilling_trainer(model, augmentation, teacher_network(settings.teacher))
+        loss = distilling_loss(settings.teacher_weight)
+        accuracy_metric = keras.metrics.MeanMetricWrapper(student_accuracy, name="accuracy")
+    else:
+        trainer = keras.Sequential([keras.Input(shape=model.input_shape[1:]), augmentation, model], name="trainer")
     warmup = settings.warmup_epochs * steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, warmup_target=stage.learning_rate, warmup_steps=warmup,
         decay_steps=max(1, stage.epochs * steps_per_epoch - warmup),
     )
     trainer.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=settings.weight_decay),
-                    loss=keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
+                    loss=loss, metrics=[accuracy_metric])
     return trainer
 
 
@@ -260,7 +313,7 @@ def train_stage(stage: Stage, settings: Settings, stage_dir: Path, init: Path | 
     trainer = compile_trainer(model, stage, settings, int(np.ceil(len(data.train) / settings.batch_size)), seed)
     trainer.fit(
         data.train.x.astype("float32"), data.targets, sample_weight=data.weights[data.train.y],
-        validation_data=(data.val.x.astype("float32"), np.eye(7, dtype="float32")[data.val.y]),
+        validation_data=(data.val.x.astype("float32"), np.eye(NUM_CLASSES, dtype="float32")[data.val.y]),
         batch_size=settings.batch_size, epochs=stage.epochs, shuffle=True, verbose=0,
         # NOTE: the scorer first, so the backup marks an epoch done only once it is scored and saved:
         # a stage stopped while scoring trains that epoch again instead of skipping its checkpoint.
@@ -391,13 +444,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="distil: blend these trained models' averaged probabilities into the targets")
     parser.add_argument("--teacher-weight", type=float, default=Settings.teacher_weight,
                         help="the teachers' share of each target (default %(default)s)")
+    parser.add_argument("--teacher-view", choices=TEACHER_VIEWS, default=Settings.teacher_view,
+                        help="what the teachers read: each clean face once before training, or each batch's "
+                             "augmented copy, as the student does (slower: the teachers run every step)")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), default=Settings.precision,
                         help="bfloat16 trains about twice as fast on CPUs with AMX (see the run's log) and saves "
                              "the same float32 model")
     args = parser.parse_args(argv)
     settings = replace(Settings(), data=args.data, ferplus=args.ferplus, batch_size=args.batch_size, limit=args.limit,
                        seed=args.seed, precision=args.precision, teacher=tuple(args.teacher),
-                       teacher_weight=args.teacher_weight)
+                       teacher_weight=args.teacher_weight, teacher_view=args.teacher_view)
     if args.init_from is not None and not args.init_from.is_file():
         print(f"error: --init-from: no model file at {args.init_from}", file=sys.stderr)
         return 2
